@@ -1,0 +1,61 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layout (see README.md and docs/):
+//   CICU        plain-C shim over system ICU (the ICU headers are seen only by its .c file,
+//               so they never clash with Foundation's own ICU)
+//   CZlib       system zlib, for reading .gz corpora
+//   COpenBLAS   system OpenBLAS (cblas)
+//   NMTTensor   Float32 matrices, BLAS wrappers, SIMD math, seeded RNG (only importer of COpenBLAS)
+//   NMTText     tokenizer, detokenizer, vocabulary, corpus reading (only importer of CICU, CZlib)
+//   NMTModel    layers with forward/backward, parameter arena, Adam, model, training, beam search
+//   NMTMetrics  BLEU and chrF as sacreBLEU computes them
+//   NMTDecode   beam search over a step-scorer protocol; knows nothing of the model
+let package = Package(
+    name: "swift-nmt",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "nmt-vocab", targets: ["nmt-vocab"]),
+        .library(name: "NMTText", targets: ["NMTText"]),
+        .library(name: "NMTTensor", targets: ["NMTTensor"]),
+        .library(name: "NMTModel", targets: ["NMTModel"]),
+        .library(name: "NMTMetrics", targets: ["NMTMetrics"]),
+        .library(name: "NMTDecode", targets: ["NMTDecode"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .target(
+            name: "CICU",
+            linkerSettings: [.linkedLibrary("icuuc"), .linkedLibrary("icui18n")]
+        ),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .target(
+            name: "NMTTensor",
+            dependencies: ["COpenBLAS"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
+        .target(name: "NMTText", dependencies: ["CICU", "CZlib"]),
+        .target(
+            name: "NMTModel",
+            dependencies: ["NMTTensor", "NMTText"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
+        .target(name: "NMTMetrics"),
+        .target(name: "NMTDecode"),
+        .executableTarget(
+            name: "nmt-vocab",
+            dependencies: ["NMTText", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .target(name: "NMTTestSupport", dependencies: ["NMTTensor"], path: "Tests/NMTTestSupport"),
+        .testTarget(name: "NMTTextTests", dependencies: ["NMTText", "NMTTestSupport"]),
+        .testTarget(name: "NMTTensorTests", dependencies: ["NMTTensor", "NMTTestSupport"]),
+        .testTarget(name: "NMTModelTests", dependencies: ["NMTModel", "NMTTestSupport"]),
+        .testTarget(name: "NMTMetricsTests", dependencies: ["NMTMetrics"]),
+        .testTarget(name: "NMTDecodeTests", dependencies: ["NMTDecode"]),
+        // End-to-end tests run the built executables on small fixtures.
+        .testTarget(name: "CLITests", dependencies: ["nmt-vocab"]),
+    ]
+)

@@ -1,0 +1,64 @@
+#include "icu_shim.h"
+
+#include <unicode/ubrk.h>
+#include <unicode/unorm2.h>
+#include <unicode/ustring.h>
+#include <unicode/utypes.h>
+#include <unicode/uversion.h>
+
+void *nmt_icu_wordbreak_open(const char *locale, int32_t *status) {
+    UErrorCode err = U_ZERO_ERROR;
+    UBreakIterator *it = ubrk_open(UBRK_WORD, locale, NULL, 0, &err);
+    *status = (int32_t)err;
+    if (U_FAILURE(err)) return NULL;
+    return it;
+}
+
+void nmt_icu_wordbreak_close(void *iterator) {
+    if (iterator) ubrk_close((UBreakIterator *)iterator);
+}
+
+int32_t nmt_icu_wordbreak_split(void *iterator, const uint16_t *text, int32_t length,
+                                int32_t *boundaries, int32_t capacity, int32_t *status) {
+    UErrorCode err = U_ZERO_ERROR;
+    UBreakIterator *it = (UBreakIterator *)iterator;
+    ubrk_setText(it, (const UChar *)text, length, &err);
+    *status = (int32_t)err;
+    if (U_FAILURE(err)) return -1;
+    int32_t count = 0;
+    for (int32_t b = ubrk_first(it); b != UBRK_DONE; b = ubrk_next(it)) {
+        if (count < capacity) boundaries[count] = b;
+        count++;
+    }
+    return count;
+}
+
+int32_t nmt_icu_normalize(int32_t form, const uint16_t *text, int32_t length,
+                          uint16_t *dest, int32_t capacity, int32_t *status) {
+    UErrorCode err = U_ZERO_ERROR;
+    const UNormalizer2 *norm = NULL;
+    switch (form) {
+    case 0: norm = unorm2_getNFCInstance(&err); break;
+    case 1: norm = unorm2_getNFKCInstance(&err); break;
+    case 2: norm = unorm2_getNFKCCasefoldInstance(&err); break;
+    default: *status = (int32_t)U_ILLEGAL_ARGUMENT_ERROR; return -1;
+    }
+    if (U_FAILURE(err)) { *status = (int32_t)err; return -1; }
+    int32_t n = unorm2_normalize(norm, (const UChar *)text, length, (UChar *)dest, capacity, &err);
+    if (err == U_BUFFER_OVERFLOW_ERROR) err = U_ZERO_ERROR;  // caller retries with n units
+    *status = (int32_t)err;
+    return U_FAILURE(err) ? -1 : n;
+}
+
+int32_t nmt_icu_to_lower(const char *locale, const uint16_t *text, int32_t length,
+                         uint16_t *dest, int32_t capacity, int32_t *status) {
+    UErrorCode err = U_ZERO_ERROR;
+    int32_t n = u_strToLower((UChar *)dest, capacity, (const UChar *)text, length, locale, &err);
+    if (err == U_BUFFER_OVERFLOW_ERROR) err = U_ZERO_ERROR;
+    *status = (int32_t)err;
+    return U_FAILURE(err) ? -1 : n;
+}
+
+const char *nmt_icu_error_name(int32_t status) { return u_errorName((UErrorCode)status); }
+
+const char *nmt_icu_version(void) { return U_ICU_VERSION; }

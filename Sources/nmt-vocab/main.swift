@@ -1,0 +1,2 @@
+import NMTText
+print(icuVersion())
