@@ -8,7 +8,7 @@ import PackageDescription
 //   COpenBLAS   system OpenBLAS (cblas)
 //   NMTTensor   Float32 matrices, BLAS wrappers, SIMD math, seeded RNG (only importer of COpenBLAS)
 //   NMTText     tokenizer, detokenizer, vocabulary, corpus reading (only importer of CICU, CZlib)
-//   NMTModel    layers with forward/backward, parameter arena, Adam, model, training, beam search
+//   NMTModel    layers with forward/backward, parameter arena, Adam, the translation model
 //   NMTMetrics  BLEU and chrF as sacreBLEU computes them
 //   NMTDecode   beam search over a step-scorer protocol; knows nothing of the model
 let package = Package(
@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "NMTText", dependencies: ["CICU", "CZlib"]),
         .target(
             name: "NMTModel",
-            dependencies: ["NMTTensor", "NMTText"],
+            dependencies: ["NMTTensor"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
         .target(name: "NMTMetrics"),

@@ -1,0 +1,167 @@
+// One arena for every parameter of a model: values, gradients and Adam's two moments are four
+// flat Float buffers of equal length. Zero-grad, clipping and the Adam update are single loops
+// over them; a layer holds `Param` handles (name, offset, shape) into the arena.
+//
+// Use in two phases: layers `register` their parameters while the model is built, then
+// `allocate(seed:)` creates the buffers and initialises every parameter in registration order
+// from one seeded generator (so the same seed gives the same model, bit for bit).
+
+import NMTTensor
+
+/// How a parameter starts.
+public enum ParamInit: Sendable, Equatable {
+    case zeros
+    case constant(Float)
+    /// Uniform in [-bound, bound].
+    case uniform(Float)
+    /// Each `block` rows × cols square block orthogonal (QR of a Gaussian matrix); used for
+    /// recurrent matrices with fused gates, where each gate's (H, H) block is orthogonal.
+    case orthogonal(blockRows: Int)
+    /// A normal distribution with this standard deviation.
+    case normal(Float)
+}
+
+/// A handle to one parameter tensor in an arena.
+public struct Param: Sendable, Equatable {
+    public let name: String
+    public let offset: Int
+    public let rows: Int
+    public let cols: Int
+    public var count: Int { rows * cols }
+    /// The shape as stored on disk: (rows, cols), or (cols) for a vector registered with rows 1.
+    public let shape: [Int]
+}
+
+public final class ParameterArena {
+    public private(set) var params: [Param] = []
+    private var inits: [ParamInit] = []
+    private var byName: [String: Int] = [:]
+    public private(set) var count = 0
+    public private(set) var isAllocated = false
+
+    public private(set) var values: UnsafeMutablePointer<Float>
+    public private(set) var grads: UnsafeMutablePointer<Float>
+    public private(set) var adamM: UnsafeMutablePointer<Float>
+    public private(set) var adamV: UnsafeMutablePointer<Float>
+
+    public init() {
+        values = .allocate(capacity: 1)
+        grads = .allocate(capacity: 1)
+        adamM = .allocate(capacity: 1)
+        adamV = .allocate(capacity: 1)
+    }
+
+    deinit {
+        values.deallocate(); grads.deallocate(); adamM.deallocate(); adamV.deallocate()
+    }
+
+    /// Registers a (rows, cols) parameter under a stable, unique name like `encoder.l0.fwd.W_ih`.
+    /// A vector is registered with `shape: [n]` (stored as one row).
+    public func register(_ name: String, shape: [Int], initializer: ParamInit) -> Param {
+        precondition(!isAllocated, "register \(name) after allocate")
+        precondition(byName[name] == nil, "parameter \(name) registered twice")
+        precondition(shape.count == 1 || shape.count == 2, "parameter \(name) must be 1-D or 2-D")
+        let rows = shape.count == 2 ? shape[0] : 1
+        let cols = shape.last!
+        let p = Param(name: name, offset: count, rows: rows, cols: cols, shape: shape)
+        byName[name] = params.count
+        params.append(p)
+        inits.append(initializer)
+        count += rows * cols
+        return p
+    }
+
+    /// Allocates the four buffers (zeroed) and initialises the values.
+    public func allocate(seed: UInt64) {
+        precondition(!isAllocated, "allocate called twice")
+        for buf in [values, grads, adamM, adamV] { buf.deallocate() }
+        let n = max(count, 1)
+        values = .allocate(capacity: n); values.initialize(repeating: 0, count: n)
+        grads = .allocate(capacity: n); grads.initialize(repeating: 0, count: n)
+        adamM = .allocate(capacity: n); adamM.initialize(repeating: 0, count: n)
+        adamV = .allocate(capacity: n); adamV.initialize(repeating: 0, count: n)
+        isAllocated = true
+        var rng = RNG(seed: seed)
+        for (p, how) in zip(params, inits) { initialize(p, how, &rng) }
+    }
+
+    public func param(named name: String) -> Param? { byName[name].map { params[$0] } }
+
+    @inlinable public func value(_ p: Param) -> MatrixRef { MatrixRef(values + p.offset, rows: p.rows, cols: p.cols) }
+    @inlinable public func grad(_ p: Param) -> MatrixRef { MatrixRef(grads + p.offset, rows: p.rows, cols: p.cols) }
+
+    public func zeroGrads() { grads.update(repeating: 0, count: count) }
+
+    /// Global L2 norm of all gradients (accumulated in Double).
+    public func gradNorm() -> Double {
+        var s = 0.0
+        var i = 0
+        let g = grads
+        while i + 8 <= count {
+            let v = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Float>.self)
+            s += Double((v * v).sum())
+            i += 8
+        }
+        while i < count { s += Double(g[i]) * Double(g[i]); i += 1 }
+        return s.squareRoot()
+    }
+
+    /// True when every gradient is finite.
+    public func gradsAreFinite() -> Bool {
+        for i in 0..<count where !grads[i].isFinite { return false }
+        return true
+    }
+
+    /// Scales gradients so their global norm is at most `maxNorm`; returns the norm before clipping.
+    @discardableResult
+    public func clipGradNorm(_ maxNorm: Double) -> Double {
+        let norm = gradNorm()
+        if maxNorm > 0 && norm > maxNorm {
+            scale(grads, count: count, by: Float(maxNorm / (norm + 1e-6)))
+        }
+        return norm
+    }
+
+    private func initialize(_ p: Param, _ how: ParamInit, _ rng: inout RNG) {
+        let v = value(p)
+        switch how {
+        case .zeros: v.zero()
+        case .constant(let c): v.fill(c)
+        case .uniform(let bound):
+            for i in 0..<p.count { v.ptr[i] = rng.uniform(-bound, bound) }
+        case .normal(let std):
+            for i in 0..<p.count { v.ptr[i] = std * rng.normal() }
+        case .orthogonal(let blockRows):
+            precondition(p.rows % blockRows == 0, "\(p.name): \(p.rows) rows not a multiple of \(blockRows)")
+            for b in 0..<(p.rows / blockRows) {
+                orthogonalBlock(v.rows(b * blockRows ..< (b + 1) * blockRows), &rng)
+            }
+        }
+    }
+}
+
+/// Fills `m` with a (semi-)orthogonal matrix: Gram–Schmidt on Gaussian rows (or columns,
+/// whichever are fewer), in Double.
+func orthogonalBlock(_ m: MatrixRef, _ rng: inout RNG) {
+    let transposed = m.rows > m.cols
+    let n = transposed ? m.cols : m.rows   // number of vectors
+    let d = transposed ? m.rows : m.cols   // their length
+    var vecs = [[Double]](repeating: [Double](repeating: 0, count: d), count: n)
+    for i in 0..<n {
+        for k in 0..<d { vecs[i][k] = Double(rng.normal()) }
+        for j in 0..<i {
+            var proj = 0.0
+            for k in 0..<d { proj += vecs[i][k] * vecs[j][k] }
+            for k in 0..<d { vecs[i][k] -= proj * vecs[j][k] }
+        }
+        var norm = 0.0
+        for k in 0..<d { norm += vecs[i][k] * vecs[i][k] }
+        norm = max(norm.squareRoot(), 1e-12)
+        for k in 0..<d { vecs[i][k] /= norm }
+    }
+    for i in 0..<n {
+        for k in 0..<d {
+            if transposed { m[k, i] = Float(vecs[i][k]) } else { m[i, k] = Float(vecs[i][k]) }
+        }
+    }
+}
