@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "NMTTextTests", dependencies: ["NMTText", "NMTTestSupport"]),
         .testTarget(name: "NMTTensorTests", dependencies: ["NMTTensor", "NMTTestSupport"]),
         .testTarget(name: "NMTModelTests", dependencies: ["NMTModel", "NMTTestSupport"]),
-        .testTarget(name: "NMTMetricsTests", dependencies: ["NMTMetrics"]),
+        .testTarget(name: "NMTMetricsTests", dependencies: ["NMTMetrics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NMTDecodeTests", dependencies: ["NMTDecode"]),
         // End-to-end tests run the built executables on small fixtures.
         .testTarget(name: "CLITests", dependencies: ["nmt-vocab"]),
