@@ -33,6 +33,35 @@ int32_t nmt_icu_wordbreak_split(void *iterator, const uint16_t *text, int32_t le
     return count;
 }
 
+static const UNormalizer2 *nmt_normalizer(int32_t form, UErrorCode *err) {
+    switch (form) {
+    case 0: return unorm2_getNFCInstance(err);
+    case 1: return unorm2_getNFKCInstance(err);
+    case 2: return unorm2_getNFKCCasefoldInstance(err);
+    default: *err = U_ILLEGAL_ARGUMENT_ERROR; return NULL;
+    }
+}
+
+int32_t nmt_icu_normalized_prefix(int32_t form, const uint16_t *text, int32_t length,
+                                  int32_t *status) {
+    UErrorCode err = U_ZERO_ERROR;
+    const UNormalizer2 *norm = nmt_normalizer(form, &err);
+    if (U_FAILURE(err)) { *status = (int32_t)err; return -1; }
+    int32_t n = unorm2_spanQuickCheckYes(norm, (const UChar *)text, length, &err);
+    *status = (int32_t)err;
+    return U_FAILURE(err) ? -1 : n;
+}
+
+int32_t nmt_icu_from_utf8(const uint8_t *text, int32_t length,
+                          uint16_t *dest, int32_t capacity, int32_t *status) {
+    UErrorCode err = U_ZERO_ERROR;
+    int32_t n = 0;
+    u_strFromUTF8((UChar *)dest, capacity, &n, (const char *)text, length, &err);
+    if (err == U_BUFFER_OVERFLOW_ERROR || err == U_STRING_NOT_TERMINATED_WARNING) err = U_ZERO_ERROR;
+    *status = (int32_t)err;
+    return U_FAILURE(err) ? -1 : n;
+}
+
 int32_t nmt_icu_normalize(int32_t form, const uint16_t *text, int32_t length,
                           uint16_t *dest, int32_t capacity, int32_t *status) {
     UErrorCode err = U_ZERO_ERROR;

@@ -34,6 +34,17 @@ int32_t nmt_icu_normalize(int32_t form, const uint16_t *text, int32_t length,
 int32_t nmt_icu_to_lower(const char *locale, const uint16_t *text, int32_t length,
                          uint16_t *dest, int32_t capacity, int32_t *status);
 
+/// Converts UTF-8 to UTF-16 (u_strFromUTF8; invalid sequences are an error).
+/// Same return convention as normalize.
+int32_t nmt_icu_from_utf8(const uint8_t *text, int32_t length,
+                          uint16_t *dest, int32_t capacity, int32_t *status);
+
+/// Length of the longest prefix of `text` that is already in normalization form `form`
+/// (0 NFC, 1 NFKC, 2 NFKC_Casefold) by the quick check; `length` means "all of it".
+/// Negative on error.
+int32_t nmt_icu_normalized_prefix(int32_t form, const uint16_t *text, int32_t length,
+                                  int32_t *status);
+
 /// Human-readable name of an ICU error code.
 const char *nmt_icu_error_name(int32_t status);
 

@@ -1,0 +1,240 @@
+import CZlib
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One line of a text file: its 1-based number and its text (without the line ending;
+/// a trailing "\r" before "\n" is dropped too).
+public struct Line: Sendable, Equatable {
+    public let number: Int
+    public let text: String
+    public init(number: Int, text: String) {
+        self.number = number
+        self.text = text
+    }
+}
+
+/// Streams the lines of a plain-text or gzip file (detected by content, not by name: zlib
+/// reads non-gzip files transparently), or of standard input, validating UTF-8.
+///
+/// ```swift
+/// let reader = try LineReader(path: "corpora/multi30k/train.de.gz")
+/// while let line = try reader.next() { ... line.number, line.text ... }
+/// ```
+///
+/// A line that is not valid UTF-8 throws `TextError.invalidUTF8` (file, line, byte offset);
+/// with `skipInvalidUTF8` it is skipped instead and counted in `skippedLineCount`
+/// (line numbers keep counting physical lines, so later lines keep their true numbers).
+/// Memory use is bounded by the longest line, not the file size.
+public final class LineReader {
+    /// The name used in errors ("<stdin>" for standard input).
+    public let path: String
+    public let skipInvalidUTF8: Bool
+    /// How many invalid lines were skipped (only with `skipInvalidUTF8`).
+    public private(set) var skippedLineCount = 0
+    /// The numbers of the first 1,000 skipped lines.
+    public private(set) var skippedLineNumbers: [Int] = []
+    /// Physical lines consumed so far (including skipped ones).
+    public private(set) var lineCount = 0
+
+    private var file: gzFile?
+    private var buffer: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private var start = 0          // first unconsumed byte in buffer
+    private var end = 0            // one past the last valid byte in buffer
+    private var bufferFileOffset = 0  // file offset of buffer[0]
+    private var atEOF = false
+
+    /// Opens `path` (plain text or gzip). Throws `TextError.fileNotFound` if it does not exist.
+    public init(path: String, skipInvalidUTF8: Bool = false) throws {
+        self.path = path
+        self.skipInvalidUTF8 = skipInvalidUTF8
+        var st = stat()
+        if stat(path, &st) != 0 {
+            let e = errno
+            if e == ENOENT || e == ENOTDIR { throw TextError.fileNotFound(path: path) }
+            throw TextError.cannotRead(path: path, reason: String(cString: strerror(e)))
+        }
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+            throw TextError.cannotRead(path: path, reason: "is a directory")
+        }
+        guard let f = gzopen(path, "rb") else {
+            let e = errno
+            if e == ENOENT { throw TextError.fileNotFound(path: path) }
+            throw TextError.cannotRead(path: path, reason: String(cString: strerror(e)))
+        }
+        file = f
+        gzbuffer(f, 1 << 17)
+        capacity = 1 << 17
+        buffer = .allocate(capacity: capacity)
+    }
+
+    /// Reads standard input (plain or gzip), naming it `name` in errors.
+    public init(standardInputNamed name: String = "<stdin>", skipInvalidUTF8: Bool = false) throws {
+        self.path = name
+        self.skipInvalidUTF8 = skipInvalidUTF8
+        let fd = dup(0)
+        guard fd >= 0, let f = gzdopen(fd, "rb") else {
+            throw TextError.cannotRead(path: name, reason: String(cString: strerror(errno)))
+        }
+        file = f
+        capacity = 1 << 17
+        buffer = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        close()
+        buffer.deallocate()
+    }
+
+    /// Closes the file early (also done on deinit).
+    public func close() {
+        if let f = file { gzclose(f) }
+        file = nil
+    }
+
+    /// The next line, or nil at the end of the file.
+    public func next() throws -> Line? {
+        var result: Line?
+        let more = try nextBytes { number, bytes in
+            result = Line(number: number, text: String(decoding: bytes, as: UTF8.self))
+        }
+        return more ? result : nil
+    }
+
+    /// Lower-level variant of `next()`: calls `body` with the line number and the line's
+    /// validated UTF-8 bytes (valid only during the call). Returns false at the end of file.
+    @discardableResult
+    public func nextBytes(_ body: (Int, UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Bool {
+        while true {
+            guard let (lineStart, lineEnd, nextStart) = try findLine() else { return false }
+            lineCount += 1
+            start = nextStart
+            var stop = lineEnd
+            if stop > lineStart && buffer[stop - 1] == 13 { stop -= 1 }  // CRLF
+            let bytes = UnsafeBufferPointer(start: buffer + lineStart, count: stop - lineStart)
+            if let bad = firstInvalidUTF8(bytes) {
+                if skipInvalidUTF8 {
+                    skippedLineCount += 1
+                    if skippedLineNumbers.count < 1000 { skippedLineNumbers.append(lineCount) }
+                    continue
+                }
+                throw TextError.invalidUTF8(path: path, line: lineCount,
+                                            byteOffset: bufferFileOffset + lineStart + bad,
+                                            column: bad + 1)
+            }
+            try body(lineCount, bytes)
+            return true
+        }
+    }
+
+    /// Calls `body` for every remaining line.
+    public func forEach(_ body: (Line) throws -> Void) throws {
+        while let line = try next() { try body(line) }
+    }
+
+    /// Reads all remaining lines into memory.
+    public func readAll() throws -> [Line] {
+        var lines: [Line] = []
+        while let line = try next() { lines.append(line) }
+        return lines
+    }
+
+    // Returns (lineStart, lineEnd excluding "\n", start of next line) or nil at EOF.
+    private func findLine() throws -> (Int, Int, Int)? {
+        var searchFrom = start
+        while true {
+            if searchFrom < end,
+               let p = memchr(buffer + searchFrom, 10, end - searchFrom) {
+                let nl = buffer.distance(to: p.assumingMemoryBound(to: UInt8.self))
+                return (start, nl, nl + 1)
+            }
+            searchFrom = end
+            if atEOF {
+                if start < end { return (start, end, end) }
+                return nil
+            }
+            // Need more data: compact, grow if full, read.
+            if start > 0 {
+                let live = end - start
+                if live > 0 { memmove(buffer, buffer + start, live) }
+                bufferFileOffset += start
+                searchFrom -= start
+                end = live
+                start = 0
+            }
+            if end == capacity {
+                let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
+                bigger.update(from: buffer, count: end)
+                buffer.deallocate()
+                buffer = bigger
+                capacity *= 2
+            }
+            try fill()
+        }
+    }
+
+    private func fill() throws {
+        guard let f = file else { atEOF = true; return }
+        let want = UInt32(min(capacity - end, Int(Int32.max)))
+        let n = gzread(f, buffer + end, want)
+        if n < 0 {
+            var code: Int32 = 0
+            let msg = String(cString: gzerror(f, &code))
+            throw TextError.cannotRead(path: path, reason: code == Z_ERRNO ? String(cString: strerror(errno)) : msg)
+        }
+        if n == 0 {
+            var code: Int32 = 0
+            let msg = gzerror(f, &code)
+            if code != Z_OK && code != Z_STREAM_END {
+                throw TextError.cannotRead(path: path, reason: code == Z_BUF_ERROR
+                    ? "unexpected end of gzip data (truncated file?)" : String(cString: msg!))
+            }
+            atEOF = true
+        }
+        end += Int(n)
+    }
+}
+
+/// Index of the first byte of the first invalid UTF-8 sequence, or nil if `bytes` is valid
+/// UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF).
+public func firstInvalidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+    guard let base = bytes.baseAddress else { return nil }
+    let n = bytes.count
+    var i = 0
+    while i < n {
+        // ASCII fast path, 8 bytes at a time.
+        while i + 8 <= n {
+            let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+            if word & 0x8080_8080_8080_8080 != 0 { break }
+            i += 8
+        }
+        if i >= n { break }
+        let b0 = base[i]
+        if b0 < 0x80 { i += 1; continue }
+        @inline(__always) func cont(_ k: Int) -> Bool { i + k < n && base[i + k] & 0xC0 == 0x80 }
+        if b0 >= 0xC2 && b0 <= 0xDF {
+            guard cont(1) else { return i }
+            i += 2
+        } else if b0 >= 0xE0 && b0 <= 0xEF {
+            guard i + 1 < n else { return i }
+            let b1 = base[i + 1]
+            let lo: UInt8 = b0 == 0xE0 ? 0xA0 : 0x80
+            let hi: UInt8 = b0 == 0xED ? 0x9F : 0xBF
+            guard b1 >= lo && b1 <= hi, cont(2) else { return i }
+            i += 3
+        } else if b0 >= 0xF0 && b0 <= 0xF4 {
+            guard i + 1 < n else { return i }
+            let b1 = base[i + 1]
+            let lo: UInt8 = b0 == 0xF0 ? 0x90 : 0x80
+            let hi: UInt8 = b0 == 0xF4 ? 0x8F : 0xBF
+            guard b1 >= lo && b1 <= hi, cont(2), cont(3) else { return i }
+            i += 4
+        } else {
+            return i
+        }
+    }
+    return nil
+}

@@ -1,0 +1,51 @@
+/// Every error the text layer reports. The description is one line that names the file
+/// (and the line, where there is one), ready to print after "error: ".
+public enum TextError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The file does not exist.
+    case fileNotFound(path: String)
+    /// The file exists but could not be opened or read (permissions, directory, bad gzip data, ...).
+    case cannotRead(path: String, reason: String)
+    /// A line is not valid UTF-8. `line` is 1-based; `byteOffset` is the 0-based offset of the
+    /// first offending byte in the (decompressed) file; `column` is its 1-based byte position
+    /// within the line.
+    case invalidUTF8(path: String, line: Int, byteOffset: Int, column: Int)
+    /// The input has no content where some is needed (e.g. no tokens to build a vocabulary from).
+    case emptyInput(path: String)
+    /// A vocabulary file line that does not parse.
+    case malformedVocabulary(path: String, line: Int, reason: String)
+    /// A token listed twice in a vocabulary file.
+    case duplicateToken(path: String, line: Int, token: String, firstLine: Int)
+    /// The output file exists and overwriting was not requested.
+    case outputExists(path: String)
+    /// Writing, syncing or renaming the output failed. No partial file is left behind.
+    case writeFailed(path: String, reason: String)
+    /// Bad tokenizer or builder settings (unknown normalization, bad language tag, ...).
+    case invalidSettings(String)
+    /// An ICU call failed.
+    case icu(function: String, status: String)
+
+    public var description: String {
+        switch self {
+        case let .fileNotFound(path):
+            return "\(path): no such file"
+        case let .cannotRead(path, reason):
+            return "\(path): cannot read: \(reason)"
+        case let .invalidUTF8(path, line, byteOffset, column):
+            return "\(path):\(line): invalid UTF-8 at byte offset \(byteOffset) (byte \(column) of the line)"
+        case let .emptyInput(path):
+            return "\(path): empty input"
+        case let .malformedVocabulary(path, line, reason):
+            return "\(path):\(line): malformed vocabulary line: \(reason)"
+        case let .duplicateToken(path, line, token, firstLine):
+            return "\(path):\(line): duplicate token \"\(token)\" (first on line \(firstLine))"
+        case let .outputExists(path):
+            return "\(path): output file exists (use --force to overwrite)"
+        case let .writeFailed(path, reason):
+            return "\(path): write failed: \(reason)"
+        case let .invalidSettings(message):
+            return "invalid settings: \(message)"
+        case let .icu(function, status):
+            return "ICU \(function) failed: \(status)"
+        }
+    }
+}

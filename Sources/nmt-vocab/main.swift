@@ -1,2 +1,0 @@
-import NMTText
-print(icuVersion())
