@@ -103,8 +103,8 @@ public struct Hypothesis: Sendable, Equatable {
 /// the same as the general search with K = 1 when α = 0.
 public struct BeamSearch: Sendable {
     public var options: BeamSearchOptions
-    /// Testing hook: run the general beam code even for K = 1.
-    var forceGeneralPath = false
+    /// Use the greedy fast path for K = 1 (default). Off: the general beam code runs with K = 1.
+    public var greedyFastPath = true
 
     public init(options: BeamSearchOptions = BeamSearchOptions()) {
         self.options = options
@@ -114,7 +114,7 @@ public struct BeamSearch: Sendable {
     /// maximum output length). Returns, per sentence, up to `nBest` hypotheses, best first.
     public func decode<S: StepScorer>(_ scorer: inout S, sourceLengths: [Int]) -> [[Hypothesis]] {
         if sourceLengths.isEmpty { return [] }
-        if options.beamSize <= 1 && !forceGeneralPath {
+        if options.beamSize <= 1 && greedyFastPath {
             return greedy(&scorer, sourceLengths: sourceLengths)
         }
         return beam(&scorer, sourceLengths: sourceLengths)

@@ -1,16 +1,17 @@
 /// Bounded min-heap that keeps the `capacity` largest (score, index) pairs seen.
-/// Ties prefer the smaller index, so results are deterministic.
-struct TopK {
-    struct Entry { var score: Float; var index: Int }
-    let capacity: Int
-    private(set) var heap: [Entry] = []
+/// Ties prefer the smaller index, so results are deterministic. Used by the beam search for
+/// partial selection over K×V candidates; usable for any top-k over score rows.
+public struct TopK: Sendable {
+    public struct Entry: Sendable, Equatable { public var score: Float; public var index: Int }
+    public let capacity: Int
+    public private(set) var heap: [Entry] = []
 
-    init(capacity: Int) {
+    public init(capacity: Int) {
         self.capacity = capacity
         heap.reserveCapacity(capacity)
     }
 
-    mutating func reset() { heap.removeAll(keepingCapacity: true) }
+    public mutating func reset() { heap.removeAll(keepingCapacity: true) }
 
     /// a is "worse" than b (belongs nearer the heap top).
     @inline(__always)
@@ -20,7 +21,7 @@ struct TopK {
 
     /// Offers values[i] + rowBase for i in 0..<count, with indices baseIndex + i.
     @inline(__always)
-    mutating func push(rowBase: Float, values: UnsafePointer<Float>, count: Int, baseIndex: Int) {
+    public mutating func push(rowBase: Float, values: UnsafePointer<Float>, count: Int, baseIndex: Int) {
         var i = 0
         // Fill phase.
         while heap.count < capacity && i < count {
@@ -68,7 +69,7 @@ struct TopK {
     }
 
     /// The kept entries, best first (ties: smaller index first).
-    func sortedDescending() -> [Entry] {
+    public func sortedDescending() -> [Entry] {
         heap.sorted { TopK.worse($1, $0) }
     }
 }

@@ -56,8 +56,14 @@ public struct BLEUStatistics: Sendable, Equatable {
 /// An n-gram of up to 4 interned token ids (unused slots are -1). The order is implied by
 /// which table it is stored in.
 @usableFromInline
-struct WordNGram: Hashable {
+struct WordNGram: Hashable, Comparable {
     @usableFromInline var a: Int32, b: Int32, c: Int32, d: Int32
+    @inlinable static func < (x: WordNGram, y: WordNGram) -> Bool {
+        if x.a != y.a { return x.a < y.a }
+        if x.b != y.b { return x.b < y.b }
+        if x.c != y.c { return x.c < y.c }
+        return x.d < y.d
+    }
     @inlinable init(_ a: Int32, _ b: Int32, _ c: Int32, _ d: Int32) { self.a = a; self.b = b; self.c = c; self.d = d }
 }
 
@@ -117,29 +123,31 @@ public struct BLEU: Sendable {
         return segmentStatistics(hypothesis: hypothesis, references: references, interner: &interner)
     }
 
+    /// sacreBLEU's `BLEU._preprocess_segment`: right-strip (Python whitespace), then tokenize.
+    public func preprocess(_ line: String) -> String {
+        tokenizer.tokenize(pythonRStrip(line))
+    }
+
     func ids(_ line: String, _ interner: inout TokenInterner) -> [Int32] {
         tokenizer.tokenScalars(pythonRStrip(line)).map { interner.id($0) }
     }
 
     func segmentStatistics(hypothesis: String, references: [String], interner: inout TokenInterner) -> BLEUStatistics {
         let order = maxNgramOrder
-        // Reference n-gram counts: max over references.
-        var refCounts = [[WordNGram: Int]](repeating: [:], count: order)
+        // Reference n-gram counts (max over references), as sorted (n-gram, count) runs.
+        var refRuns = [[(WordNGram, Int)]](repeating: [], count: order)
         var refLens: [Int] = []
         for (k, ref) in references.enumerated() {
             let t = ids(ref, &interner)
             refLens.append(t.count)
-            let c = Self.countNGrams(t, order: order)
-            if k == 0 {
-                refCounts = c
-            } else {
-                for n in 0..<order {
-                    for (g, v) in c[n] where v > refCounts[n][g, default: 0] { refCounts[n][g] = v }
-                }
+            let c = Self.sortedNGrams(t, order: order)
+            for n in 0..<order {
+                let runs = Self.runs(c[n])
+                refRuns[n] = k == 0 ? runs : Self.maxMerge(refRuns[n], runs)
             }
         }
         let h = ids(hypothesis, &interner)
-        let hc = Self.countNGrams(h, order: order)
+        let hc = Self.sortedNGrams(h, order: order)
         var st = BLEUStatistics(maxOrder: order)
         st.sysLen = h.count
         // closest reference length, ties -> shorter
@@ -151,27 +159,66 @@ public struct BLEU: Sendable {
         }
         st.refLen = bestLen
         for n in 0..<order {
-            var tot = 0, cor = 0
-            for (g, v) in hc[n] {
-                tot += v
-                if let r = refCounts[n][g] { cor += min(v, r) }
+            let hn = hc[n], rr = refRuns[n]
+            var cor = 0
+            var i = 0, j = 0
+            while i < hn.count && j < rr.count {
+                let g = hn[i]
+                if g < rr[j].0 {
+                    i += 1
+                } else if rr[j].0 < g {
+                    j += 1
+                } else {
+                    var ci = 0
+                    while i < hn.count && hn[i] == g { i += 1; ci += 1 }
+                    cor += min(ci, rr[j].1)
+                    j += 1
+                }
             }
-            st.total[n] = tot
+            st.total[n] = hn.count
             st.correct[n] = cor
         }
         return st
     }
 
-    static func countNGrams(_ t: [Int32], order: Int) -> [[WordNGram: Int]] {
-        var out = [[WordNGram: Int]](repeating: [:], count: order)
+    /// Sorted n-grams of each order 1...order.
+    static func sortedNGrams(_ t: [Int32], order: Int) -> [[WordNGram]] {
+        var out = [[WordNGram]](repeating: [], count: order)
         let m = t.count
         for n in 1...order where m >= n {
-            var d = [WordNGram: Int](minimumCapacity: m - n + 1)
+            var a = [WordNGram]()
+            a.reserveCapacity(m - n + 1)
             for i in 0...(m - n) {
-                let g = WordNGram(t[i], n > 1 ? t[i + 1] : -1, n > 2 ? t[i + 2] : -1, n > 3 ? t[i + 3] : -1)
-                d[g, default: 0] += 1
+                a.append(WordNGram(t[i], n > 1 ? t[i + 1] : -1, n > 2 ? t[i + 2] : -1, n > 3 ? t[i + 3] : -1))
             }
-            out[n - 1] = d
+            a.sort()
+            out[n - 1] = a
+        }
+        return out
+    }
+
+    /// Run-length encoding of a sorted array.
+    static func runs(_ a: [WordNGram]) -> [(WordNGram, Int)] {
+        var out: [(WordNGram, Int)] = []
+        var i = 0
+        while i < a.count {
+            var j = i + 1
+            while j < a.count && a[j] == a[i] { j += 1 }
+            out.append((a[i], j - i))
+            i = j
+        }
+        return out
+    }
+
+    /// Union of two sorted run lists keeping the larger count (sacreBLEU's multi-reference max).
+    static func maxMerge(_ a: [(WordNGram, Int)], _ b: [(WordNGram, Int)]) -> [(WordNGram, Int)] {
+        var out: [(WordNGram, Int)] = []
+        out.reserveCapacity(a.count + b.count)
+        var i = 0, j = 0
+        while i < a.count || j < b.count {
+            if j == b.count || (i < a.count && a[i].0 < b[j].0) { out.append(a[i]); i += 1 }
+            else if i == a.count || b[j].0 < a[i].0 { out.append(b[j]); j += 1 }
+            else { out.append((a[i].0, max(a[i].1, b[j].1))); i += 1; j += 1 }
         }
         return out
     }

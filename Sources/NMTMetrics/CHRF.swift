@@ -25,8 +25,9 @@ public struct CHRFScore: Sendable, Equatable, CustomStringConvertible {
 
 /// Character n-gram of up to 6 code points packed 3 × 21 bits per word (order implied by table).
 @usableFromInline
-struct CharNGram: Hashable {
+struct CharNGram: Hashable, Comparable {
     @usableFromInline var lo: UInt64, hi: UInt64
+    @inlinable static func < (a: CharNGram, b: CharNGram) -> Bool { a.hi != b.hi ? a.hi < b.hi : a.lo < b.lo }
 }
 
 /// chrF exactly as sacreBLEU 2.x computes it with its defaults: `char_order=6`, `word_order=0`,
@@ -89,15 +90,21 @@ public struct CHRF: Sendable {
             var stats: [Int] = []
             stats.reserveCapacity(3 * charOrder)
             for n in 0..<charOrder {
-                var match = 0, hypCount = 0
-                for (g, c) in h[n] {
-                    hypCount += c
-                    if let rc = r[n][g] { match += min(c, rc) }
+                let hn = h[n], rn = r[n]
+                // Both sorted: count clipped matches by merging runs of equal n-grams.
+                var match = 0
+                var i = 0, j = 0
+                while i < hn.count && j < rn.count {
+                    let a = hn[i], b = rn[j]
+                    if a < b { i += 1; continue }
+                    if b < a { j += 1; continue }
+                    var ci = 0, cj = 0
+                    while i < hn.count && hn[i] == a { i += 1; ci += 1 }
+                    while j < rn.count && rn[j] == b { j += 1; cj += 1 }
+                    match += min(ci, cj)
                 }
-                var refCount = 0
-                for (_, c) in r[n] { refCount += c }
-                stats.append(r[n].isEmpty ? 0 : hypCount)
-                stats.append(refCount)
+                stats.append(rn.isEmpty ? 0 : hn.count)
+                stats.append(rn.count)
                 stats.append(match)
             }
             let f = fScore(stats)
@@ -106,23 +113,26 @@ public struct CHRF: Sendable {
         return best
     }
 
-    func charNGrams(_ line: String) -> [[CharNGram: Int]] {
-        var s: [UInt32] = []
-        s.reserveCapacity(line.unicodeScalars.underestimatedCount)
-        for u in line.unicodeScalars where !isPythonWhitespace(u.value) { s.append(u.value) }
-        var out = [[CharNGram: Int]](repeating: [:], count: charOrder)
+    /// Sorted character n-grams (code points, whitespace removed) for n = 1...charOrder.
+    /// Counting by sorting avoids one hash table per order and segment.
+    func charNGrams(_ line: String) -> [[CharNGram]] {
+        var s: [UInt64] = []
+        s.reserveCapacity(line.utf8.count)
+        for u in line.unicodeScalars where !isPythonWhitespace(u.value) { s.append(UInt64(u.value)) }
+        var out = [[CharNGram]](repeating: [], count: charOrder)
         let m = s.count
         for n in 1...charOrder where m >= n {
-            var d = [CharNGram: Int](minimumCapacity: m - n + 1)
+            var a = [CharNGram]()
+            a.reserveCapacity(m - n + 1)
             for i in 0...(m - n) {
                 var lo: UInt64 = 0, hi: UInt64 = 0
                 for k in 0..<n {
-                    let v = UInt64(s[i + k])
-                    if k < 3 { lo |= v << (21 * UInt64(k)) } else { hi |= v << (21 * UInt64(k - 3)) }
+                    if k < 3 { lo |= s[i + k] << (21 * UInt64(k)) } else { hi |= s[i + k] << (21 * UInt64(k - 3)) }
                 }
-                d[CharNGram(lo: lo, hi: hi), default: 0] += 1
+                a.append(CharNGram(lo: lo, hi: hi))
             }
-            out[n - 1] = d
+            a.sort()
+            out[n - 1] = a
         }
         return out
     }

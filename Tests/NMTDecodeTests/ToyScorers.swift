@@ -1,5 +1,5 @@
 import Foundation
-@testable import NMTDecode
+import NMTDecode
 
 /// A scorer defined by a function of (sentence id, prefix) -> log-probabilities over V.
 /// It records how many rows each step saw, to check that rows leave the active set.
