@@ -27,7 +27,8 @@ public struct Line: Sendable, Equatable {
 /// A line that is not valid UTF-8 throws `TextError.invalidUTF8` (file, line, byte offset);
 /// with `skipInvalidUTF8` it is skipped instead and counted in `skippedLineCount`
 /// (line numbers keep counting physical lines, so later lines keep their true numbers).
-/// Memory use is bounded by the longest line, not the file size.
+/// Memory use is bounded by the longest line, not the file size. After an `invalidUTF8` error
+/// the bad line has been consumed, so reading can go on (`ParallelLineReader` relies on this).
 public final class LineReader {
     /// The name used in errors ("<stdin>" for standard input).
     public let path: String
@@ -237,4 +238,51 @@ public func firstInvalidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
         }
     }
     return nil
+}
+
+/// Reads two line-aligned files (source and target side of a parallel corpus) in step.
+/// With `skipInvalidUTF8`, a pair is skipped (and counted) if either side is invalid, so the
+/// sides stay aligned. Different line counts throw `TextError.lineCountMismatch`.
+public final class ParallelLineReader {
+    public let source: LineReader
+    public let target: LineReader
+    public let skipInvalidUTF8: Bool
+    /// Pairs skipped because one side was not valid UTF-8.
+    public private(set) var skippedPairCount = 0
+
+    public init(sourcePath: String, targetPath: String, skipInvalidUTF8: Bool = false) throws {
+        source = try LineReader(path: sourcePath)
+        target = try LineReader(path: targetPath)
+        self.skipInvalidUTF8 = skipInvalidUTF8
+    }
+
+    /// The next aligned pair (both lines carry the same number), or nil at the end of both files.
+    public func next() throws -> (source: Line, target: Line)? {
+        while true {
+            let (s, sBad) = try read(source)
+            let (t, tBad) = try read(target)
+            let sEnded = s == nil && !sBad
+            let tEnded = t == nil && !tBad
+            if sEnded && tEnded { return nil }
+            if sEnded || tEnded {
+                // Count the rest of the longer file for the message.
+                let longer = sEnded ? target : source
+                while true {
+                    do { if try longer.next() == nil { break } } catch TextError.invalidUTF8 { continue }
+                }
+                throw TextError.lineCountMismatch(source: source.path, sourceLines: source.lineCount,
+                                                  target: target.path, targetLines: target.lineCount)
+            }
+            if sBad || tBad { skippedPairCount += 1; continue }
+            return (s!, t!)
+        }
+    }
+
+    private func read(_ reader: LineReader) throws -> (Line?, Bool) {
+        do {
+            return (try reader.next(), false)
+        } catch TextError.invalidUTF8 where skipInvalidUTF8 {
+            return (nil, true)
+        }
+    }
 }

@@ -11,6 +11,8 @@ public enum TextError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidUTF8(path: String, line: Int, byteOffset: Int, column: Int)
     /// The input has no content where some is needed (e.g. no tokens to build a vocabulary from).
     case emptyInput(path: String)
+    /// Two files that must be line-aligned (a parallel corpus) have different line counts.
+    case lineCountMismatch(source: String, sourceLines: Int, target: String, targetLines: Int)
     /// A vocabulary file line that does not parse.
     case malformedVocabulary(path: String, line: Int, reason: String)
     /// A token listed twice in a vocabulary file.
@@ -34,6 +36,8 @@ public enum TextError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path):\(line): invalid UTF-8 at byte offset \(byteOffset) (byte \(column) of the line)"
         case let .emptyInput(path):
             return "\(path): empty input"
+        case let .lineCountMismatch(source, sourceLines, target, targetLines):
+            return "\(source) has \(sourceLines) lines but \(target) has \(targetLines): a parallel corpus must be line-aligned"
         case let .malformedVocabulary(path, line, reason):
             return "\(path):\(line): malformed vocabulary line: \(reason)"
         case let .duplicateToken(path, line, token, firstLine):

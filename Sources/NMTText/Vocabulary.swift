@@ -104,6 +104,9 @@ public struct Vocabulary: Sendable, Equatable {
         return out
     }
 
+    /// A tokenizer with this vocabulary's settings.
+    public func makeTokenizer() throws -> Tokenizer { try Tokenizer(settings: settings) }
+
     // MARK: - Files
 
     /// The canonical file content.

@@ -108,3 +108,33 @@ import Testing
         #expect(bad([0x80]) == 0)                        // stray continuation
     }
 }
+
+@Suite struct ParallelLineReaderTests {
+    @Test func readsPairsAndSkipsInvalidTogether() throws {
+        let dir = makeTempDir()
+        writeFile(dir + "/src", Array("a\n".utf8) + [0xFF] + Array("\nc\nd\n".utf8))
+        writeFile(dir + "/tgt", Array("A\nB\n".utf8) + [0xC3] + Array("\nD\n".utf8))
+        let strict = try ParallelLineReader(sourcePath: dir + "/src", targetPath: dir + "/tgt")
+        #expect(try strict.next()?.target.text == "A")
+        #expect(throws: TextError.invalidUTF8(path: dir + "/src", line: 2, byteOffset: 2, column: 1)) { try strict.next() }
+        let r = try ParallelLineReader(sourcePath: dir + "/src", targetPath: dir + "/tgt", skipInvalidUTF8: true)
+        var pairs: [String] = []
+        while let (s, t) = try r.next() {
+            #expect(s.number == t.number)
+            pairs.append(s.text + t.text)
+        }
+        #expect(pairs == ["aA", "dD"])
+        #expect(r.skippedPairCount == 2)
+    }
+
+    @Test func lineCountMismatch() throws {
+        let dir = makeTempDir()
+        writeFile(dir + "/src", "a\nb\nc\n")
+        writeFile(dir + "/tgt", "A\n")
+        let r = try ParallelLineReader(sourcePath: dir + "/src", targetPath: dir + "/tgt")
+        _ = try r.next()
+        #expect(throws: TextError.lineCountMismatch(source: dir + "/src", sourceLines: 3, target: dir + "/tgt", targetLines: 1)) {
+            try r.next()
+        }
+    }
+}
