@@ -2,7 +2,7 @@
 //
 //   s0 = tanh(W_b·[h_fwd_final ; h_bwd_final] + b_b)      (B, C) → (B, Hd)
 //
-// Parameters `<name>.weight` (Hd, C) and `<name>.bias` (Hd), PyTorch Linear layout. The caller
+// Parameters `<name>.weight` (Hd, C) and `<name>.bias` (Hd): a `Linear` (PyTorch layout and init). The caller
 // writes the two directions' final hidden states into the two column halves of one (B, C) matrix.
 
 import NMTTensor
@@ -10,20 +10,19 @@ import NMTTensor
 public struct Bridge {
     public let input: Int    // C
     public let output: Int   // Hd
-    public let weight: Param // (Hd, C)
-    public let bias: Param   // (Hd)
+    public let linear: Linear
+    public var weight: Param { linear.weight }   // (Hd, C)
+    public var bias: Param { linear.bias! }      // (Hd)
 
     public init(_ arena: ParameterArena, name: String = "bridge", input: Int, output: Int) {
         self.input = input
         self.output = output
-        weight = arena.register("\(name).weight", shape: [output, input], initializer: .uniform(1 / Float(input).squareRoot()))
-        bias = arena.register("\(name).bias", shape: [output], initializer: .zeros)
+        linear = Linear(arena, name: name, input: input, output: output)
     }
 
     /// s0 (B, Hd) = tanh(h (B, C)·Wᵀ + b). s0 is also the cache of the backward.
     public func forward(_ arena: ParameterArena, _ h: MatrixRef, into s0: MatrixRef) {
-        gemm(h, arena.value(weight), transB: true, into: s0)
-        addRowVector(arena.value(bias).ptr, to: s0)
+        linear.forward(arena, h, into: s0)
         for r in 0..<s0.rows { vTanh(s0.row(r), s0.row(r), count: s0.cols) }
     }
 
@@ -35,8 +34,6 @@ public struct Bridge {
             let d = dS0.row(r), s = s0.row(r)
             for c in 0..<dS0.cols { d[c] *= 1 - s[c] * s[c] }
         }
-        gemm(dS0, transA: true, h, into: arena.grad(weight), beta: 1)
-        accumulateColumnSums(of: dS0, into: arena.grad(bias).ptr)
-        if let dH { gemm(dS0, arena.value(weight), into: dH, beta: accumulateDH ? 1 : 0) }
+        linear.backward(arena, x: h, dY: dS0, dX: dH, accumulateDX: accumulateDH)
     }
 }

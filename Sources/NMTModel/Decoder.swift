@@ -1,0 +1,349 @@
+// The attention decoder with input feeding, over all target steps of a batch (training), plus a
+// forward-only step API over hypothesis rows (beam search / greedy decoding).
+//
+// For t in 0..<Ty (B sentences, time-major rows t·B + b):
+//   x_t        = [e_t ; c_{t−1}]                       (B, E + C), c_{−1} = 0   (input feeding)
+//   s_t        = GRU(x_t, s_{t−1})                     (B, Hd), s_{−1} = s0
+//   α_t, c_t   = attention(s_t, keys, encOut, srcLen)  (B, Tx), (B, C)
+// then, for all Ty·B rows at once:
+//   o          = dropout(tanh(W_o·[s ; c] + b_o))      (Ty·B, P)
+// The caller applies the output projection P → V and the loss over all rows at once.
+//
+// Batching (DESIGN #4): the embedding part of every step's GRU input projection is ONE gemm
+// (Ty·B, E)·(E, 3Hd) before the loop; per step only c_{t−1}·W_icᵀ, s_{t−1}·W_hhᵀ (one gemm for the
+// three gates) and the query s_t·W_qᵀ run. The attention keys are computed once per batch; the
+// pre-output is two gemms over Ty·B rows after the loop (W_o split by columns: no concatenation).
+// In the backward pass only the gemms that carry the recurrence run per step; every weight
+// gradient (W_ih both parts, W_hh, W_q, U_k, W_o) is one gemm over all Ty·B rows after the loop.
+//
+// Target padding (DESIGN #5): a row with t ≥ tgtLen[b] is inactive: its state carries through
+// (s_t = s_{t−1}), its context and attention weights are 0, its output o is 0, and the backward
+// pass ignores its dO and gives it exactly zero gradient everywhere, so a sentence's outputs and
+// gradients do not depend on the other sentences of the batch.
+//
+// Parameters: decoder.gru.{W_ih (3Hd, E+C), W_hh (3Hd, Hd), b_ih, b_hh},
+// decoder.attn.{W_q (A, Hd), U_k (A, C), b (A), v (A)}, decoder.out.{weight (P, Hd+C), bias (P)}.
+
+import NMTTensor
+
+public struct DecoderConfig: Codable, Sendable, Equatable {
+    public var embedding: Int   // E
+    public var context: Int     // C  (encoder output width)
+    public var hidden: Int      // Hd
+    public var attention: Int   // A
+    public var preOutput: Int   // P
+    public var dropout: Float   // on o
+    public init(embedding: Int = 256, context: Int = 512, hidden: Int = 512, attention: Int = 512,
+                preOutput: Int = 512, dropout: Float = 0.3) {
+        self.embedding = embedding; self.context = context; self.hidden = hidden
+        self.attention = attention; self.preOutput = preOutput; self.dropout = dropout
+    }
+}
+
+/// A Float buffer that only grows: views of any shape that fits, so batches of varying shape
+/// allocate nothing once the largest has been seen.
+final class GrowBuffer {
+    private(set) var tensor = Tensor([0])
+    @inline(__always) func matrix(_ rows: Int, _ cols: Int) -> MatrixRef {
+        if tensor.count < rows * cols { tensor = Tensor([rows * cols]) }
+        return MatrixRef(tensor.ptr, rows: rows, cols: cols)
+    }
+}
+
+public final class Decoder {
+    public let config: DecoderConfig
+    public let gru: GRU             // decoder.gru, input E + C
+    public let attention: Attention // decoder.attn
+    public let out: Linear          // decoder.out, (Hd + C) → P
+    public var dropout: Dropout
+
+    // Cache of the last training forward (valid until the next forward).
+    public private(set) var batch = 0, targetSteps = 0, sourceSteps = 0
+    private var srcLen: [Int] = []
+    private var active: [UInt8] = []               // (Ty·B): 1 when t < tgtLen[b]
+    private var training = false
+    private var embRef: MatrixRef?                // (Ty·B, E) the caller's, until backward
+    private var encRef: MatrixRef?                // (Tx·B, C) the caller's, until backward
+    private let xProjB = GrowBuffer()   // (Ty·B, 3Hd)   input projection, embedding + context parts
+    private let hB = GrowBuffer()       // ((Ty+1)·B, Hd) rows 0..<B = s0, then s_t at rows (t+1)·B
+    private let ctxB = GrowBuffer()     // ((Ty+1)·B, C)  rows 0..<B = 0 (c_{−1}), then c_t
+    private let gatesB = GrowBuffer()   // (Ty·B, 4Hd)   [r | z | n | hn]
+    private let qB = GrowBuffer()       // (Ty·B, A)
+    private let alphaB = GrowBuffer()   // (Ty·B, Tx)
+    private let keysB = GrowBuffer()    // (Tx·B, A)
+    private let oTanhB = GrowBuffer()   // (Ty·B, P)     tanh output before dropout
+    private let oB = GrowBuffer()       // (Ty·B, P)     the output
+    private let maskB = GrowBuffer()    // (Ty·B, P)     dropout mask
+    // Backward buffers.
+    private let dPreB = GrowBuffer()    // (Ty·B, P)
+    private let dSB = GrowBuffer()      // (Ty·B, Hd)
+    private let dCB = GrowBuffer()      // (Ty·B, C)
+    private let dXProjB = GrowBuffer()  // (Ty·B, 3Hd)
+    private let dHProjB = GrowBuffer()  // (Ty·B, 3Hd)
+    private let dQB = GrowBuffer()      // (Ty·B, A)
+    private let dKeysB = GrowBuffer()   // (Tx·B, A)
+    private let dhB = GrowBuffer()      // (B, Hd)
+    private let scratchB = GrowBuffer() // (Tx)
+
+    public init(_ arena: ParameterArena, config: DecoderConfig, name: String = "decoder") {
+        self.config = config
+        gru = GRU(arena, name: "\(name).gru", input: config.embedding + config.context, hidden: config.hidden)
+        attention = Attention(arena, name: "\(name).attn", query: config.hidden, context: config.context,
+                              attention: config.attention)
+        out = Linear(arena, name: "\(name).out", input: config.hidden + config.context, output: config.preOutput)
+        dropout = Dropout(p: config.dropout)
+    }
+
+    /// Attention weights of the last training forward: (Ty·B, Tx), row t·B + b.
+    public var attentionWeights: MatrixRef { alphaB.matrix(targetSteps * batch, sourceSteps) }
+    /// Decoder states s_t of the last forward: (Ty·B, Hd).
+    public var states: MatrixRef { hB.matrix((targetSteps + 1) * batch, config.hidden).rows(batch..<(targetSteps + 1) * batch) }
+    /// Contexts c_t of the last forward: (Ty·B, C).
+    public var contexts: MatrixRef { ctxB.matrix((targetSteps + 1) * batch, config.context).rows(batch..<(targetSteps + 1) * batch) }
+
+    /// Training forward over all target steps.
+    /// - targetEmbedded (Ty·B, E): embeddings of <s> y1 … (time-major);
+    /// - encOut (Tx·B, C); srcLengths (B) in 1...Tx; tgtLengths (B) in 0...Ty; s0 (B, Hd).
+    /// `targetEmbedded` and `encOut` are referenced (not copied) until `backward`: keep them alive
+    /// and unchanged. Returns o (Ty·B, P), owned by the decoder (valid until the next forward).
+    @discardableResult
+    public func forward(_ arena: ParameterArena, targetEmbedded: MatrixRef, encOut: MatrixRef,
+                        srcLengths: [Int], tgtLengths: [Int], s0: MatrixRef,
+                        rng: inout RNG, training: Bool) -> MatrixRef {
+        let B = s0.rows, E = config.embedding, C = config.context, H = config.hidden
+        let A = config.attention, P = config.preOutput
+        precondition(B > 0 && s0.cols == H && targetEmbedded.cols == E && encOut.cols == C)
+        precondition(targetEmbedded.rows % B == 0 && encOut.rows % B == 0, "rows not a multiple of the batch \(B)")
+        precondition(srcLengths.count == B && tgtLengths.count == B)
+        let Ty = targetEmbedded.rows / B, Tx = encOut.rows / B
+        precondition(srcLengths.allSatisfy { $0 >= 1 && $0 <= Tx } && tgtLengths.allSatisfy { $0 >= 0 && $0 <= Ty })
+        batch = B; targetSteps = Ty; sourceSteps = Tx
+        self.training = training
+        embRef = targetEmbedded; encRef = encOut
+        srcLen.removeAll(keepingCapacity: true); srcLen.append(contentsOf: srcLengths)
+        active.removeAll(keepingCapacity: true)
+        for t in 0..<Ty { for b in 0..<B { active.append(t < tgtLengths[b] ? 1 : 0) } }
+        let N = Ty * B
+
+        let xProj = xProjB.matrix(N, 3 * H)
+        let hAll = hB.matrix(N + B, H), ctxAll = ctxB.matrix(N + B, C)
+        let gates = gatesB.matrix(N, 4 * H), q = qB.matrix(N, A), alpha = alphaB.matrix(N, Tx)
+        let keys = keysB.matrix(Tx * B, A)
+
+        gru.projectInput(arena, targetEmbedded, columns: 0..<E, into: xProj)   // one gemm, + b_ih
+        hAll.rows(0..<B).copy(from: s0)
+        ctxAll.rows(0..<B).zero()
+        attention.computeKeys(arena, encOut: encOut, into: keys)
+        srcLen.withUnsafeBufferPointer { lens in
+            active.withUnsafeBufferPointer { act in
+                for t in 0..<Ty {
+                    let rows = t * B ..< (t + 1) * B, next = (t + 1) * B ..< (t + 2) * B
+                    let xp = xProj.rows(rows)
+                    if t > 0 {
+                        gru.projectInput(arena, ctxAll.rows(rows), columns: E..<E + C, into: xp,
+                                         addBias: false, accumulate: true)
+                    }
+                    gru.step(arena, xProj: xp, hPrev: hAll.rows(rows), gates: gates.rows(rows),
+                             hNew: hAll.rows(next), active: act.baseAddress! + t * B)
+                    attention.query(arena, state: hAll.rows(next), into: q.rows(rows))
+                    attention.scoreAndContext(arena, q: q.rows(rows), keys: keys, encOut: encOut, batch: B,
+                                              srcLengths: lens.baseAddress!, active: act.baseAddress! + t * B,
+                                              alpha: alpha.rows(rows), context: ctxAll.rows(next))
+                }
+            }
+        }
+        // Pre-output over all rows: o = tanh(s·W_osᵀ + c·W_ocᵀ + b_o), padded rows 0.
+        let oT = oTanhB.matrix(N, P), o = oB.matrix(N, P)
+        let w = arena.value(out.weight)
+        gemm(hAll.rows(B..<N + B), w.cols(0..<H), transB: true, into: oT)
+        gemm(ctxAll.rows(B..<N + B), w.cols(H..<H + C), transB: true, into: oT, beta: 1)
+        addRowVector(arena.value(out.bias!).ptr, to: oT)
+        vTanh(oT.ptr, oT.ptr, count: N * P)
+        for r in 0..<N where active[r] == 0 { oT.row(r).update(repeating: 0, count: P) }
+        o.copy(from: oT)
+        if training && dropout.p > 0 {
+            _ = maskB.matrix(N, P)
+            dropout.forward(o, mask: maskB.tensor, rng: &rng, training: true)
+        }
+        return o
+    }
+
+    /// Backward of the last `forward` from dO (Ty·B, P) (not modified; rows of padded positions
+    /// are ignored): decoder parameter grads (+=), dTargetEmbedded (Ty·B, E) (=),
+    /// dEncOut (Tx·B, C) (+=, a fan-out point: the encoder's backward consumes it), dS0 (B, Hd) (=).
+    public func backward(_ arena: ParameterArena, dO: MatrixRef, dTargetEmbedded: MatrixRef,
+                         dEncOut: MatrixRef, dS0: MatrixRef) {
+        let B = batch, Ty = targetSteps, Tx = sourceSteps, N = Ty * B
+        let E = config.embedding, C = config.context, H = config.hidden, A = config.attention, P = config.preOutput
+        precondition(dO.rows == N && dO.cols == P && dTargetEmbedded.rows == N && dTargetEmbedded.cols == E)
+        precondition(dEncOut.rows == Tx * B && dEncOut.cols == C && dS0.rows == B && dS0.cols == H)
+        let hAll = hB.matrix(N + B, H), ctxAll = ctxB.matrix(N + B, C)
+        let gates = gatesB.matrix(N, 4 * H), q = qB.matrix(N, A), alpha = alphaB.matrix(N, Tx)
+        let keys = keysB.matrix(Tx * B, A), oT = oTanhB.matrix(N, P)
+        let S = hAll.rows(B..<N + B), Cx = ctxAll.rows(B..<N + B)
+        guard let emb = embRef, let enc = encRef else { preconditionFailure("Decoder.backward before forward") }
+
+        // Through dropout and tanh; padded rows get exactly zero.
+        let dPre = dPreB.matrix(N, P)
+        dPre.copy(from: dO)
+        if training && dropout.p > 0 { dropout.backward(dPre, mask: maskB.tensor, training: true) }
+        for r in 0..<N {
+            let d = dPre.row(r)
+            if active[r] == 0 { d.update(repeating: 0, count: P); continue }
+            let o = oT.row(r)
+            var j = 0
+            while j < P {
+                let n = min(8, P - j)
+                let ov = load8(o + j, n)
+                store8(load8(d + j, n) * (1 - ov * ov), d + j, n)
+                j += 8
+            }
+        }
+        // Pre-output weights (two gemms + column sums) and dS, dC for all rows (=).
+        let wo = arena.value(out.weight), gwo = arena.grad(out.weight)
+        gemm(dPre, transA: true, S, into: gwo.cols(0..<H), beta: 1)
+        gemm(dPre, transA: true, Cx, into: gwo.cols(H..<H + C), beta: 1)
+        accumulateColumnSums(of: dPre, into: arena.grad(out.bias!).ptr)
+        let dS = dSB.matrix(N, H), dC = dCB.matrix(N, C)
+        gemm(dPre, wo.cols(0..<H), into: dS)
+        gemm(dPre, wo.cols(H..<H + C), into: dC)
+
+        let dXProj = dXProjB.matrix(N, 3 * H), dHProj = dHProjB.matrix(N, 3 * H), dQ = dQB.matrix(N, A)
+        let dKeys = dKeysB.matrix(Tx * B, A), dh = dhB.matrix(B, H)
+        let scratch = scratchB.matrix(1, Tx).ptr
+        dKeys.zero()
+        dh.zero()
+        let wq = arena.value(attention.W_q), whh = arena.value(gru.W_hh)
+        let wic = arena.value(gru.W_ih).cols(E..<E + C)
+        srcLen.withUnsafeBufferPointer { lens in
+            active.withUnsafeBufferPointer { act in
+                for t in stride(from: Ty - 1, through: 0, by: -1) {
+                    let rows = t * B ..< (t + 1) * B
+                    // dC rows t hold ∂/∂c_t from the pre-output and (added at step t+1) input feeding.
+                    attention.scoreAndContextBackward(arena, dContext: dC.rows(rows), q: q.rows(rows),
+                                                      alpha: alpha.rows(rows), keys: keys, encOut: enc, batch: B,
+                                                      srcLengths: lens.baseAddress!, active: act.baseAddress! + t * B,
+                                                      dQ: dQ.rows(rows), dKeys: dKeys, dEncOut: dEncOut, scratch: scratch)
+                    let ds = dS.rows(rows)
+                    gemm(dQ.rows(rows), wq, into: ds, beta: 1)            // ∂s_t via the query
+                    addInPlace(ds.ptr, dh.ptr, count: B * H)              // ∂s_t from step t+1
+                    GRU.gateBackward(dH: ds, hPrev: hAll.rows(rows), gates: gates.rows(rows),
+                                     dXProj: dXProj.rows(rows), dHProj: dHProj.rows(rows), dHPrev: dh)
+                    gemm(dHProj.rows(rows), whh, into: dh, beta: 1)       // ∂s_{t−1}
+                    if t > 0 { gemm(dXProj.rows(rows), wic, into: dC.rows(rows.lowerBound - B ..< rows.lowerBound), beta: 1) }
+                }
+            }
+        }
+        dS0.copy(from: dh)
+        // Weight gradients over all rows at once.
+        gemm(dHProj, transA: true, hAll.rows(0..<N), into: arena.grad(gru.W_hh), beta: 1)
+        accumulateColumnSums(of: dHProj, into: arena.grad(gru.b_hh).ptr)
+        let gwih = arena.grad(gru.W_ih)
+        gemm(dXProj, transA: true, emb, into: gwih.cols(0..<E), beta: 1)
+        gemm(dXProj, transA: true, ctxAll.rows(0..<N), into: gwih.cols(E..<E + C), beta: 1)
+        accumulateColumnSums(of: dXProj, into: arena.grad(gru.b_ih).ptr)
+        gemm(dXProj, arena.value(gru.W_ih).cols(0..<E), into: dTargetEmbedded)
+        attention.queryBackward(arena, states: S, dQ: dQ, dS: nil)
+        attention.finishBackward(arena, encOut: enc, dKeys: dKeys, dEncOut: dEncOut)
+    }
+
+    // MARK: - Inference: one step over R hypothesis rows
+
+    /// Prepares decoding of Bs sentences: copies encOut (Tx·Bs, C), computes the keys once, and
+    /// starts one row per sentence with hidden s0 (Bs, Hd) and context 0.
+    public func initState(_ arena: ParameterArena, s0: MatrixRef, encOut: MatrixRef, srcLengths: [Int]) -> DecoderState {
+        let bs = s0.rows
+        precondition(s0.cols == config.hidden && encOut.cols == config.context && encOut.rows % bs == 0)
+        let tx = encOut.rows / bs
+        precondition(srcLengths.count == bs && srcLengths.allSatisfy { $0 >= 1 && $0 <= tx })
+        let st = DecoderState(config: config, batch: bs, sourceSteps: tx, srcLengths: srcLengths)
+        st.encOut.matrix.copy(from: encOut)
+        attention.computeKeys(arena, encOut: st.encOut.matrix, into: st.keys.matrix)
+        st.rows = bs
+        st.hidden.copy(from: s0)
+        st.context.zero()
+        st.attentionWeights.zero()
+        st.sentence = (0..<bs).map { Int32($0) }
+        return st
+    }
+
+    /// One decoding step (forward only, no dropout) for the state's R rows: prevEmbedded (R, E)
+    /// are the embeddings of each row's previous token. Updates the state (hidden, context,
+    /// attention weights) and returns o (R, P), owned by the state.
+    @discardableResult
+    public func step(_ arena: ParameterArena, prevEmbedded: MatrixRef, state st: DecoderState) -> MatrixRef {
+        let R = st.rows, E = config.embedding, C = config.context, H = config.hidden
+        precondition(prevEmbedded.rows == R && prevEmbedded.cols == E)
+        let xp = st.xProjB.matrix(R, 3 * H), gates = st.gatesB.matrix(R, 4 * H)
+        let q = st.qB.matrix(R, config.attention), o = st.oB.matrix(R, config.preOutput)
+        let h = st.hidden, c = st.context
+        gru.projectInput(arena, prevEmbedded, columns: 0..<E, into: xp)
+        gru.projectInput(arena, c, columns: E..<E + C, into: xp, addBias: false, accumulate: true)
+        gru.step(arena, xProj: xp, hPrev: h, gates: gates, hNew: h)          // in place
+        attention.query(arena, state: h, into: q)
+        st.srcLen.withUnsafeBufferPointer { lens in
+            st.sentence.withUnsafeBufferPointer { sent in
+                attention.scoreAndContext(arena, q: q, keys: st.keys.matrix, encOut: st.encOut.matrix, batch: st.batch,
+                                          srcLengths: lens.baseAddress!, rowSentence: sent.baseAddress!,
+                                          alpha: st.attentionWeights, context: c)
+            }
+        }
+        let w = arena.value(out.weight)
+        gemm(h, w.cols(0..<H), transB: true, into: o)
+        gemm(c, w.cols(H..<H + C), transB: true, into: o, beta: 1)
+        addRowVector(arena.value(out.bias!).ptr, to: o)
+        vTanh(o.ptr, o.ptr, count: R * config.preOutput)
+        return o
+    }
+}
+
+/// Decoding state over R hypothesis rows. Keys and encoder states are stored once per sentence;
+/// each row knows its sentence (`sentence[r]`), so beams share them.
+public final class DecoderState {
+    public let config: DecoderConfig
+    public let batch: Int          // Bs sentences
+    public let sourceSteps: Int    // Tx
+    public internal(set) var rows = 0
+    /// Sentence of each row (R).
+    public internal(set) var sentence: [Int32] = []
+    let srcLen: [Int]
+    let encOut: Tensor             // (Tx·Bs, C)
+    let keys: Tensor               // (Tx·Bs, A)
+    private var hB = GrowBuffer(), cB = GrowBuffer(), aB = GrowBuffer()
+    private var hB2 = GrowBuffer(), cB2 = GrowBuffer(), aB2 = GrowBuffer()
+    let xProjB = GrowBuffer(), gatesB = GrowBuffer(), qB = GrowBuffer(), oB = GrowBuffer()
+    private var sentence2: [Int32] = []
+
+    init(config: DecoderConfig, batch: Int, sourceSteps: Int, srcLengths: [Int]) {
+        self.config = config; self.batch = batch; self.sourceSteps = sourceSteps; srcLen = srcLengths
+        encOut = Tensor([sourceSteps * batch, config.context])
+        keys = Tensor([sourceSteps * batch, config.attention])
+    }
+
+    /// Hidden states s (R, Hd).
+    public var hidden: MatrixRef { hB.matrix(rows, config.hidden) }
+    /// Last contexts c (R, C).
+    public var context: MatrixRef { cB.matrix(rows, config.context) }
+    /// Attention weights of the last step (R, Tx); exactly 0 beyond each row's source length.
+    public var attentionWeights: MatrixRef { aB.matrix(rows, sourceSteps) }
+    /// Source length of a row's sentence.
+    public func sourceLength(row r: Int) -> Int { srcLen[Int(sentence[r])] }
+
+    /// Keeps rows `indices` in that order (indices may repeat, e.g. to expand each sentence
+    /// into K beams, or to follow beam back-pointers): new row i = old row indices[i].
+    public func select(_ indices: [Int]) {
+        let H = config.hidden, C = config.context, T = sourceSteps, n = indices.count
+        let h = hidden, c = context, a = attentionWeights
+        let h2 = hB2.matrix(n, H), c2 = cB2.matrix(n, C), a2 = aB2.matrix(n, T)
+        sentence2.removeAll(keepingCapacity: true)
+        for (i, r) in indices.enumerated() {
+            precondition(r >= 0 && r < rows, "row \(r) outside 0..<\(rows)")
+            h2.row(i).update(from: h.row(r), count: H)
+            c2.row(i).update(from: c.row(r), count: C)
+            a2.row(i).update(from: a.row(r), count: T)
+            sentence2.append(sentence[r])
+        }
+        swap(&hB, &hB2); swap(&cB, &cB2); swap(&aB, &aB2); swap(&sentence, &sentence2)
+        rows = n
+    }
+}
