@@ -49,6 +49,7 @@ let package = Package(
             name: "nmt-vocab",
             dependencies: ["NMTText", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        .executableTarget(name: "nmt-bench", dependencies: ["NMTModel", "NMTTensor"]),
         .target(name: "NMTTestSupport", dependencies: ["NMTTensor"], path: "Tests/NMTTestSupport"),
         .testTarget(name: "NMTTextTests", dependencies: ["NMTText", "NMTTestSupport"]),
         .testTarget(name: "NMTTensorTests", dependencies: ["NMTTensor", "NMTTestSupport"]),

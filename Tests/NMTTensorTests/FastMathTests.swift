@@ -53,6 +53,22 @@ import Testing
         #expect(small.abs < 2e-7)
     }
 
+    /// The conversion-free versions in FastMathSIMD.swift (used by the LSTM kernels).
+    @Test func simdVersionsMatchLibm() {
+        let e = errors(-87, 88, n: 400_003, { vSimdExp($0, $1, count: $2) }, { Foundation.exp($0) })
+        let s = errors(-30, 30, n: 300_001, { vSimdSigmoid($0, $1, count: $2) }, { 1 / (1 + Foundation.exp(-$0)) })
+        let t = errors(-15, 15, n: 300_001, { vSimdTanh($0, $1, count: $2) }, { Foundation.tanh($0) })
+        print("simdExp max relative error \(e.rel); simdSigmoid max absolute \(s.abs), relative \(s.rel); simdTanh max absolute \(t.abs)")
+        #expect(e.rel < 4e-7)
+        #expect(s.abs < 3e-7 && s.rel < 1e-6)
+        #expect(t.abs < 3e-7)
+        for x: Float in [-1000, -88, -87.3, -20, -1, -0.25, 0, 0.5, 3, 40, 88.3, 1000] {
+            #expect(simdExp(x) == fastExp(x) || abs(simdExp(x) / fastExp(x) - 1) < 1e-6, "exp(\(x))")
+            #expect(simdExp(x).isFinite)
+        }
+        #expect(simdExp(Float(0)) == 1 && simdTanh(Float(0)) == 0 && simdSigmoid(Float(0)) == 0.5)
+    }
+
     @Test func scalarVersionsAgreeWithVectorOnes() {
         for x: Float in [-9, -2.5, -0.3, 0, 0.7, 4, 11] {
             #expect(fastSigmoid(x) == fastSigmoid(Float8(repeating: x))[0])

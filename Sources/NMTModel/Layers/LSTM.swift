@@ -286,26 +286,26 @@ func lstmCellForward(H: Int, gates: UnsafeMutablePointer<Float>, rec: UnsafePoin
     let gi = gates, gf = gates + H, gg = gates + 2 * H, go = gates + 3 * H
     var j = 0
     while j + 8 <= H {
-        let i = fastSigmoid(load8(gi + j) + load8(rec + j) + load8(bias + j))
-        let f = fastSigmoid(load8(gf + j) + load8(rec + H + j) + load8(bias + H + j))
-        let g = fastTanh(load8(gg + j) + load8(rec + 2 * H + j) + load8(bias + 2 * H + j))
-        let o = fastSigmoid(load8(go + j) + load8(rec + 3 * H + j) + load8(bias + 3 * H + j))
+        let i = simdSigmoid(load8(gi + j) + load8(rec + j) + load8(bias + j))
+        let f = simdSigmoid(load8(gf + j) + load8(rec + H + j) + load8(bias + H + j))
+        let g = simdTanh(load8(gg + j) + load8(rec + 2 * H + j) + load8(bias + 2 * H + j))
+        let o = simdSigmoid(load8(go + j) + load8(rec + 3 * H + j) + load8(bias + 3 * H + j))
         store8(gi + j, i); store8(gf + j, f); store8(gg + j, g); store8(go + j, o)
         let cn = f * load8(c + j) + i * g
-        let tc = fastTanh(cn)
+        let tc = simdTanh(cn)
         let hn = o * tc
         store8(c + j, cn); store8(cOut + j, cn); store8(tanhCOut + j, tc)
         store8(h + j, hn); store8(hOut + j, hn); store8(out + j, hn)
         j += 8
     }
     while j < H {
-        let i = fastSigmoid(gi[j] + rec[j] + bias[j])
-        let f = fastSigmoid(gf[j] + rec[H + j] + bias[H + j])
-        let g = fastTanh(gg[j] + rec[2 * H + j] + bias[2 * H + j])
-        let o = fastSigmoid(go[j] + rec[3 * H + j] + bias[3 * H + j])
+        let i = simdSigmoid(gi[j] + rec[j] + bias[j])
+        let f = simdSigmoid(gf[j] + rec[H + j] + bias[H + j])
+        let g = simdTanh(gg[j] + rec[2 * H + j] + bias[2 * H + j])
+        let o = simdSigmoid(go[j] + rec[3 * H + j] + bias[3 * H + j])
         gi[j] = i; gf[j] = f; gg[j] = g; go[j] = o
         let cn = f * c[j] + i * g
-        let tc = fastTanh(cn)
+        let tc = simdTanh(cn)
         let hn = o * tc
         c[j] = cn; cOut[j] = cn; tanhCOut[j] = tc
         h[j] = hn; hOut[j] = hn; out[j] = hn

@@ -1,0 +1,85 @@
+// exp / sigmoid / tanh on SIMD8<Float> without any float → int conversion.
+//
+// Same algorithm and accuracy as FastMath.swift's fastExp (Cody–Waite reduction, degree-7
+// polynomial, 2^n built in the exponent bits), but n = round(x·log2 e) is obtained with the
+// 1.5·2^23 "magic number" addition and its integer bits read straight from the float's bit
+// pattern. FastMath.swift's `SIMD8<Int32>(n, rounding: .towardZero)` and `.rounded(...)` compile
+// (Swift 6.3, -O) to unspecialized per-lane generic stdlib calls (FixedWidthInteger._convert,
+// Float.exponent, ...) that cost more than the whole rest of the LSTM cell: the LSTM kernels
+// use these instead. Tested against libm in Tests/NMTTensorTests/FastMathTests.swift.
+
+public typealias SIMDFloat8 = SIMD8<Float>
+
+@inlinable @inline(__always)
+public func simdExp(_ xIn: SIMD8<Float>) -> SIMD8<Float> {
+    let lo = SIMD8<Float>(repeating: -87.3), hi = SIMD8<Float>(repeating: 88.3)
+    var x = xIn
+    x.replace(with: lo, where: x .< lo)
+    x.replace(with: hi, where: x .> hi)
+    let magic = SIMD8<Float>(repeating: 12_582_912)            // 1.5 · 2^23
+    let t = x * 1.442_695_04 + magic                             // n + magic, n = round(x·log2 e)
+    let n = t - magic
+    var r = x - n * 0.693_145_75
+    r = r - n * 1.428_606_8e-6
+    var p = SIMD8<Float>(repeating: 1.0 / 5040.0)
+    p = p * r + 1.0 / 720.0
+    p = p * r + 1.0 / 120.0
+    p = p * r + 1.0 / 24.0
+    p = p * r + 1.0 / 6.0
+    p = p * r + 0.5
+    p = p * r + 1.0
+    p = p * r + 1.0
+    // The low mantissa bits of t hold n (two's complement around 0x4B40_0000).
+    let ni = unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000
+    let pow2 = unsafeBitCast((ni &+ 127) &<< 23, to: SIMD8<Float>.self)
+    return p * pow2
+}
+
+@inlinable @inline(__always)
+public func simdSigmoid(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    1 / (1 + simdExp(-x))
+}
+
+@inlinable @inline(__always)
+public func simdTanh(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    2 / (1 + simdExp(-2 * x)) - 1
+}
+
+@inlinable @inline(__always)
+public func simdExp(_ x: Float) -> Float { simdExp(SIMD8<Float>(repeating: x))[0] }
+@inlinable @inline(__always)
+public func simdSigmoid(_ x: Float) -> Float { simdSigmoid(SIMD8<Float>(repeating: x))[0] }
+@inlinable @inline(__always)
+public func simdTanh(_ x: Float) -> Float { simdTanh(SIMD8<Float>(repeating: x))[0] }
+
+/// y = exp(x) / sigmoid(x) / tanh(x) elementwise (y may be x), eight at a time, scalar tail.
+@inlinable
+public func vSimdSigmoid(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+    var i = 0
+    while i + 8 <= count {
+        let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(y + i).storeBytes(of: simdSigmoid(v), as: SIMD8<Float>.self)
+        i += 8
+    }
+    while i < count { y[i] = simdSigmoid(x[i]); i += 1 }
+}
+@inlinable
+public func vSimdTanh(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+    var i = 0
+    while i + 8 <= count {
+        let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(y + i).storeBytes(of: simdTanh(v), as: SIMD8<Float>.self)
+        i += 8
+    }
+    while i < count { y[i] = simdTanh(x[i]); i += 1 }
+}
+@inlinable
+public func vSimdExp(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+    var i = 0
+    while i + 8 <= count {
+        let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(y + i).storeBytes(of: simdExp(v), as: SIMD8<Float>.self)
+        i += 8
+    }
+    while i < count { y[i] = simdExp(x[i]); i += 1 }
+}
