@@ -9,6 +9,7 @@ import PackageDescription
 //   NMTTensor   Float32 matrices, BLAS wrappers, SIMD math, seeded RNG (only importer of COpenBLAS)
 //   NMTText     tokenizer, detokenizer, vocabulary, corpus reading (only importer of CICU, CZlib)
 //   NMTModel    layers with forward/backward, parameter arena, Adam, the translation model
+//   NMTTrain    batching, the training loop, checkpoints and resume (text meets tensors here)
 //   NMTMetrics  BLEU and chrF as sacreBLEU computes them
 //   NMTDecode   beam search over a step-scorer protocol; knows nothing of the model
 let package = Package(
@@ -43,6 +44,7 @@ let package = Package(
             dependencies: ["NMTTensor"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
+        .target(name: "NMTTrain", dependencies: ["NMTModel", "NMTText", "NMTMetrics", "NMTDecode"]),
         .target(name: "NMTMetrics"),
         .target(name: "NMTDecode"),
         .executableTarget(
@@ -54,6 +56,7 @@ let package = Package(
         .testTarget(name: "NMTTextTests", dependencies: ["NMTText", "NMTTestSupport"]),
         .testTarget(name: "NMTTensorTests", dependencies: ["NMTTensor", "NMTTestSupport"]),
         .testTarget(name: "NMTModelTests", dependencies: ["NMTModel", "NMTTestSupport"]),
+        .testTarget(name: "NMTTrainTests", dependencies: ["NMTTrain", "NMTTestSupport"]),
         .testTarget(name: "NMTMetricsTests", dependencies: ["NMTMetrics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NMTDecodeTests", dependencies: ["NMTDecode"]),
         // End-to-end tests run the built executables on small fixtures.

@@ -1,0 +1,170 @@
+// The translation model: embeddings → stacked BiLSTM encoder → bridge → GRU attention decoder
+// with input feeding → output projection → label-smoothed cross-entropy.
+//
+//   srcIds (Tx·B) ─ srcEmbed ─ dropout ─► (Tx·B, E) ─ encoder ─► encOut (Tx·B, 2H), finalH (B, 2H)
+//   finalH ─ bridge ─► s0 (B, Hd)
+//   tgtIn (Ty·B) ─ tgtEmbed ─ dropout ─► (Ty·B, E) ─ decoder(encOut, s0) ─► o (Ty·B, P)
+//   o ─ generator ─► logits (Ty·B, V) ─ loss(tgtOut) ─► Σ loss, Σ nll, tokens
+//
+// `trainStep` runs forward and backward and ACCUMULATES parameter gradients into the arena
+// (the caller zeroes, clips and updates). The loss is averaged over the batch's target tokens
+// (gradScale = 1 / tokens). Every buffer is owned by the model and reused across batches.
+
+import NMTTensor
+
+public struct ModelConfig: Codable, Sendable, Equatable {
+    public var sourceVocab: Int
+    public var targetVocab: Int
+    public var embedding: Int = 256
+    public var encoderHidden: Int = 256      // per direction
+    public var encoderLayers: Int = 1
+    public var decoderHidden: Int = 512
+    public var attention: Int = 512
+    public var preOutput: Int = 512
+    public var dropout: Float = 0.3
+    public var labelSmoothing: Float = 0.1
+
+    public init(sourceVocab: Int, targetVocab: Int, embedding: Int = 256, encoderHidden: Int = 256,
+                encoderLayers: Int = 1, decoderHidden: Int = 512, attention: Int = 512, preOutput: Int = 512,
+                dropout: Float = 0.3, labelSmoothing: Float = 0.1) {
+        self.sourceVocab = sourceVocab; self.targetVocab = targetVocab; self.embedding = embedding
+        self.encoderHidden = encoderHidden; self.encoderLayers = encoderLayers; self.decoderHidden = decoderHidden
+        self.attention = attention; self.preOutput = preOutput; self.dropout = dropout
+        self.labelSmoothing = labelSmoothing
+    }
+
+    public var decoderConfig: DecoderConfig {
+        DecoderConfig(embedding: embedding, context: 2 * encoderHidden, hidden: decoderHidden,
+                      attention: attention, preOutput: preOutput, dropout: dropout)
+    }
+}
+
+/// A time-major padded batch as the model sees it (NMTTrain builds these from text).
+public struct ModelBatch: Sendable {
+    public var sourceIds: [Int32]       // (Tx·B)
+    public var sourceLengths: [Int]     // (B), each ≥ 1
+    public var targetInput: [Int32]     // (Ty·B): <s> y1 … yn, padded with 0
+    public var targetOutput: [Int32]    // (Ty·B): y1 … yn </s>, padded with 0
+    public var targetLengths: [Int]     // (B)
+    public init(sourceIds: [Int32], sourceLengths: [Int], targetInput: [Int32], targetOutput: [Int32], targetLengths: [Int]) {
+        self.sourceIds = sourceIds; self.sourceLengths = sourceLengths; self.targetInput = targetInput
+        self.targetOutput = targetOutput; self.targetLengths = targetLengths
+    }
+    public var size: Int { sourceLengths.count }
+    public var sourceSteps: Int { sourceIds.count / max(size, 1) }
+    public var targetSteps: Int { targetInput.count / max(size, 1) }
+}
+
+public final class Seq2Seq {
+    public let config: ModelConfig
+    public let arena: ParameterArena
+    public let sourceEmbedding: Embedding
+    public let targetEmbedding: Embedding
+    public let encoder: StackedEncoder
+    public let bridge: Bridge
+    public let decoder: Decoder
+    public let generator: Linear
+    let embeddingDropout: Dropout
+
+    // Buffers reused across batches.
+    let encCache = StackedEncoderCache()
+    let srcE = GrowBuffer(), srcMask = GrowBuffer(), dSrcE = GrowBuffer()
+    let tgtE = GrowBuffer(), tgtMask = GrowBuffer(), dTgtE = GrowBuffer()
+    let s0B = GrowBuffer(), dS0B = GrowBuffer(), dFinalHB = GrowBuffer(), dEncOutB = GrowBuffer()
+    let logitsB = GrowBuffer(), dOB = GrowBuffer()
+
+    /// Builds the model and initialises its parameters from `seed`.
+    public init(_ config: ModelConfig, seed: UInt64) {
+        self.config = config
+        let arena = ParameterArena()
+        self.arena = arena
+        sourceEmbedding = Embedding(arena, name: "source_embedding", vocab: config.sourceVocab, dim: config.embedding)
+        targetEmbedding = Embedding(arena, name: "target_embedding", vocab: config.targetVocab, dim: config.embedding)
+        encoder = StackedEncoder(arena, name: "encoder", input: config.embedding, hidden: config.encoderHidden,
+                                 layers: config.encoderLayers, dropout: config.dropout)
+        bridge = Bridge(arena, name: "bridge", input: 2 * config.encoderHidden, output: config.decoderHidden)
+        decoder = Decoder(arena, config: config.decoderConfig, name: "decoder")
+        generator = Linear(arena, name: "generator", input: config.preOutput, output: config.targetVocab)
+        embeddingDropout = Dropout(p: config.dropout)
+        arena.allocate(seed: seed)
+        encoder.initializeForgetBias(arena)
+    }
+
+    /// Forward and backward over one batch; parameter gradients are accumulated (+=).
+    /// Returns the loss sums over the batch's real target tokens.
+    @discardableResult
+    public func trainStep(_ batch: ModelBatch, rng: inout RNG) -> LossResult {
+        run(batch, rng: &rng, training: true, backward: true)
+    }
+
+    /// Loss of a batch without dropout and without gradients.
+    public func evaluate(_ batch: ModelBatch) -> LossResult {
+        var rng = RNG(seed: 0)
+        return run(batch, rng: &rng, training: false, backward: false)
+    }
+
+    /// Forward (and optionally backward) with explicit control of dropout, for tests.
+    @discardableResult
+    public func run(_ batch: ModelBatch, rng: inout RNG, training: Bool, backward: Bool) -> LossResult {
+        let B = batch.size, Tx = batch.sourceSteps, Ty = batch.targetSteps
+        let E = config.embedding, V = config.targetVocab
+        precondition(B > 0 && Tx * B == batch.sourceIds.count && Ty * B == batch.targetInput.count
+                     && batch.targetOutput.count == Ty * B && batch.targetLengths.count == B)
+        // Encoder.
+        let srcX = srcE.matrix(Tx * B, E)                                    // (Tx·B, E)
+        batch.sourceIds.withUnsafeBufferPointer { sourceEmbedding.forward(arena, ids: $0, into: srcX) }
+        embeddingDropout.forward(srcX, mask: srcMask.tensorFor(Tx * B * E), rng: &rng, training: training)
+        let enc = encoder.forward(arena, x: srcX, lengths: batch.sourceLengths, steps: Tx, cache: encCache,
+                                  rng: &rng, training: training)
+        // Bridge: the top layer's [h_fwd ; h_bwd] → s0.
+        let s0 = s0B.matrix(B, config.decoderHidden)                          // (B, Hd)
+        bridge.forward(arena, enc.finalH, into: s0)
+        // Decoder.
+        let tgtX = tgtE.matrix(Ty * B, E)                                    // (Ty·B, E)
+        batch.targetInput.withUnsafeBufferPointer { targetEmbedding.forward(arena, ids: $0, into: tgtX) }
+        embeddingDropout.forward(tgtX, mask: tgtMask.tensorFor(Ty * B * E), rng: &rng, training: training)
+        let o = decoder.forward(arena, targetEmbedded: tgtX, encOut: enc.outputs, srcLengths: batch.sourceLengths,
+                                tgtLengths: batch.targetLengths, s0: s0, rng: &rng, training: training)
+        // Output projection and loss over all Ty·B rows at once.
+        let logits = logitsB.matrix(Ty * B, V)                               // (Ty·B, V)
+        generator.forward(arena, o, into: logits)
+        let tokens = batch.targetLengths.reduce(0, +)
+        let result = batch.targetOutput.withUnsafeBufferPointer {
+            SoftmaxCrossEntropy.forwardBackward(logits: logits, targets: $0, smoothing: config.labelSmoothing,
+                                                gradScale: 1 / Float(max(tokens, 1)), writeGradient: backward)
+        }
+        guard backward else { return result }
+
+        // Backward, in reverse order.
+        let dO = dOB.matrix(Ty * B, config.preOutput)                        // (Ty·B, P)
+        generator.backward(arena, x: o, dY: logits, dX: dO)
+        let dTgtX = dTgtE.matrix(Ty * B, E)                                  // (Ty·B, E)
+        let dEncOut = dEncOutB.matrix(Tx * B, 2 * config.encoderHidden)      // (Tx·B, 2H), accumulated into
+        dEncOut.zero()
+        let dS0 = dS0B.matrix(B, config.decoderHidden)                       // (B, Hd)
+        decoder.backward(arena, dO: dO, dTargetEmbedded: dTgtX, dEncOut: dEncOut, dS0: dS0)
+        embeddingDropout.backward(dTgtX, mask: tgtMask.tensor, training: training)
+        batch.targetInput.withUnsafeBufferPointer { targetEmbedding.backward(arena, ids: $0, dY: dTgtX) }
+        let dFinalH = dFinalHB.matrix(B, 2 * config.encoderHidden)           // (B, 2H)
+        bridge.backward(arena, h: enc.finalH, s0: s0, dS0: dS0, dH: dFinalH)
+        let dSrcX = dSrcE.matrix(Tx * B, E)                                  // (Tx·B, E)
+        encoder.backward(arena, x: srcX, dOutputs: dEncOut, dFinalH: dFinalH, dX: dSrcX, cache: encCache)
+        embeddingDropout.backward(dSrcX, mask: srcMask.tensor, training: training)
+        batch.sourceIds.withUnsafeBufferPointer { sourceEmbedding.backward(arena, ids: $0, dY: dSrcX) }
+        return result
+    }
+
+    /// Bytes held by the model's reusable buffers (activations and caches), for memory reports.
+    public var workspaceBytes: Int {
+        encCache.bytes + [srcE, srcMask, dSrcE, tgtE, tgtMask, dTgtE, s0B, dS0B, dFinalHB, dEncOutB, logitsB, dOB]
+            .reduce(0) { $0 + $1.tensor.count * 4 }
+    }
+}
+
+extension GrowBuffer {
+    /// The underlying tensor, grown to at least `count` floats (for dropout masks).
+    func tensorFor(_ count: Int) -> Tensor {
+        _ = matrix(1, count)
+        return tensor
+    }
+}
