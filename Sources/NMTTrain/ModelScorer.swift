@@ -1,0 +1,139 @@
+// A `StepScorer` (NMTDecode) over a `Seq2Seq`: the bridge between the beam search, which knows
+// nothing of the model, and the model's inference step API.
+//
+//   encode(sources)    srcIds (Tx·B) ─ srcEmbed ─► (Tx·B, E) ─ encoder (no dropout) ─► encOut (Tx·B, 2H)
+//                      finalH (B, 2H) ─ bridge ─► s0 (B, Hd)
+//   initialState       decoder.initState(s0, encOut, srcLengths): one row per sentence
+//   step(last tokens)  tgtEmbed (R, E) ─ decoder.step ─► o (R, P) ─ generator (one gemm) ─► (R, V)
+//                      ─ log-softmax per row (SIMD, in place in the search's buffer)
+//   reorder(rows)      DecoderState.select(rows)
+//
+// Every buffer is owned by the scorer (or the decoder state) and only grows, so a step
+// allocates nothing once the largest row count has been seen.
+
+import Foundation
+import NMTDecode
+import NMTModel
+import NMTTensor
+
+/// Next-token log-probabilities of a `Seq2Seq` for a batch of source sentences.
+///
+/// Use: `encode(_:)` a batch of sources (id sequences without <s>/</s>, each non-empty), then run
+/// `BeamSearch.decode(&scorer, sourceLengths:)` (or drive `initialState`/`step`/`reorder`
+/// yourself). `initialState` may be called again to decode the same encoded batch once more.
+public final class ModelScorer: StepScorer {
+    public typealias State = DecoderState
+
+    public let model: Seq2Seq
+    public var vocabSize: Int { model.config.targetVocab }
+    /// Source lengths of the encoded batch.
+    public private(set) var sourceLengths: [Int] = []
+    /// Longest source of the encoded batch (Tx).
+    public private(set) var sourceSteps = 0
+
+    private let encCache = StackedEncoderCache()
+    private var srcIds: [Int32] = []         // (Tx·B) time-major, padded with 0
+    private var srcE = Tensor([0])           // (Tx·B, E)
+    private var s0 = Tensor([0])             // (B, Hd)
+    private var encOut: MatrixRef?           // (Tx·B, 2H), a view into encCache
+    private var emb = Tensor([0])            // (R, E)
+    private var selectRows: [Int] = []
+
+    public init(model: Seq2Seq) {
+        self.model = model
+    }
+
+    @inline(__always)
+    private static func grow(_ t: inout Tensor, _ count: Int) {
+        if t.count < count { t = Tensor([max(count, t.count * 3 / 2)]) }
+    }
+
+    /// Encodes a batch of B source sentences (ids, no <s>/</s>, each of length ≥ 1).
+    public func encode(_ sources: [[Int32]]) {
+        let B = sources.count
+        precondition(B > 0 && sources.allSatisfy { !$0.isEmpty }, "ModelScorer.encode: every source needs a token")
+        let Tx = sources.map(\.count).max()!
+        let E = model.config.embedding, Hd = model.config.decoderHidden
+        sourceLengths = sources.map(\.count)
+        sourceSteps = Tx
+        srcIds.removeAll(keepingCapacity: true)
+        srcIds.append(contentsOf: repeatElement(0, count: Tx * B))
+        for (b, s) in sources.enumerated() { for (t, id) in s.enumerated() { srcIds[t * B + b] = id } }
+        ModelScorer.grow(&srcE, Tx * B * E)
+        let x = srcE.matrix(rows: Tx * B, cols: E)
+        let arena = model.arena
+        srcIds.withUnsafeBufferPointer { model.sourceEmbedding.forward(arena, ids: $0, into: x) }
+        var rng = RNG(seed: 0)   // unused: no dropout at inference
+        let enc = model.encoder.forward(arena, x: x, lengths: sourceLengths, steps: Tx, cache: encCache,
+                                        rng: &rng, training: false)
+        ModelScorer.grow(&s0, B * Hd)
+        let s = s0.matrix(rows: B, cols: Hd)
+        model.bridge.forward(arena, enc.finalH, into: s)
+        encOut = enc.outputs
+    }
+
+    /// One row per encoded sentence, in order.
+    public func initialState(batchSize: Int) -> DecoderState {
+        guard let encOut else { preconditionFailure("ModelScorer: encode(_:) before decoding") }
+        precondition(batchSize == sourceLengths.count, "ModelScorer: batch of \(batchSize), encoded \(sourceLengths.count)")
+        return model.decoder.initState(model.arena, s0: s0.matrix(rows: batchSize, cols: model.config.decoderHidden),
+                                       encOut: encOut, srcLengths: sourceLengths)
+    }
+
+    /// Writes log P(· | row) for each row into out (R, V).
+    public func step(lastTokens: [Int32], state: inout DecoderState, out: UnsafeMutablePointer<Float>) {
+        let R = lastTokens.count, E = model.config.embedding, V = vocabSize
+        precondition(R == state.rows, "ModelScorer.step: \(R) tokens for \(state.rows) rows")
+        let arena = model.arena
+        ModelScorer.grow(&emb, R * E)
+        let x = emb.matrix(rows: R, cols: E)
+        lastTokens.withUnsafeBufferPointer { model.targetEmbedding.forward(arena, ids: $0, into: x) }
+        let o = model.decoder.step(arena, prevEmbedded: x, state: state)
+        let logits = MatrixRef(out, rows: R, cols: V)
+        model.generator.forward(arena, o, into: logits)
+        for r in 0..<R { logSoftmaxInPlace(out + r * V, count: V) }
+    }
+
+    public func reorder(state: inout DecoderState, rows: [Int32]) {
+        selectRows.removeAll(keepingCapacity: true)
+        for r in rows { selectRows.append(Int(r)) }
+        state.select(selectRows)
+    }
+
+    /// For each row, the source position with the highest attention weight at the last step.
+    public func attentionArgmax(state: DecoderState) -> [Int32]? {
+        let a = state.attentionWeights
+        var result = [Int32](repeating: 0, count: state.rows)
+        for r in 0..<state.rows {
+            let p = a.row(r), n = state.sourceLength(row: r)
+            var best = 0
+            var bestV = p[0]
+            for j in 1..<max(n, 1) where p[j] > bestV { bestV = p[j]; best = j }
+            result[r] = Int32(best)
+        }
+        return result
+    }
+}
+
+/// In place: row ← row − log Σ exp(row) (a numerically stable log-softmax; SIMD).
+@inline(__always)
+public func logSoftmaxInPlace(_ row: UnsafeMutablePointer<Float>, count n: Int) {
+    let m = vMax(row, count: n)
+    let mv = Float8(repeating: m)
+    var s = Float8()
+    var i = 0
+    while i + 8 <= n {
+        s += fastExp(UnsafeRawPointer(row + i).loadUnaligned(as: Float8.self) - mv)
+        i += 8
+    }
+    var total = s.sum()
+    while i < n { total += fastExp(row[i] - m); i += 1 }
+    let lse = Float8(repeating: m + logf(total))
+    i = 0
+    while i + 8 <= n {
+        let v = UnsafeRawPointer(row + i).loadUnaligned(as: Float8.self) - lse
+        UnsafeMutableRawPointer(row + i).storeBytes(of: v, as: Float8.self)
+        i += 8
+    }
+    while i < n { row[i] -= lse[0]; i += 1 }
+}

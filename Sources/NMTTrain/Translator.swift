@@ -1,0 +1,312 @@
+// Text in, text out: tokenize with the source vocabulary's settings, map to ids, sort by
+// length, batch, beam search (or greedy) over a `ModelScorer`, restore input order,
+// detokenize with the target vocabulary's joiner. Used by nmt-translate and by the trainer
+// (validation BLEU).
+//
+//   lines ─ Tokenizer ─ Vocabulary.encode (unknown → <unk>, cut to maxSourceLength)
+//         ─ sort by source length ─ batches of batchSize sentences
+//         ─ ModelScorer.encode ─ BeamSearch.decode ─ [--replace-unk] ─ Detokenizer ─ Translation
+
+import Foundation
+import NMTDecode
+import NMTModel
+import NMTTensor
+import NMTText
+
+/// Decoding options of a `Translator`.
+public struct TranslateOptions: Sendable, Equatable {
+    /// Beam size K; 1 (or `greedy`) takes the greedy fast path.
+    public var beamSize: Int = 5
+    /// Greedy decoding (argmax per step), whatever `beamSize` says.
+    public var greedy: Bool = false
+    /// α of the GNMT length penalty ((5 + |y|) / 6)^α; 0 ranks by raw log-probability.
+    public var lengthPenalty: Float = 0.6
+    /// Maximum output length: Int(maxLenRatio · source tokens) + maxLenConstant (EOS is forced there).
+    public var maxLenRatio: Float = 2
+    public var maxLenConstant: Int = 10
+    /// EOS is not allowed before this many output tokens.
+    public var minLen: Int = 0
+    /// Hypotheses returned per sentence (≤ beam size) in `Translation.nBest`.
+    public var nBest: Int = 1
+    /// Replace each output <unk> with the source token of highest attention at that step.
+    public var replaceUnk: Bool = false
+    /// Fill `Translation.alignment` (source-target pairs from the attention argmax).
+    public var alignments: Bool = false
+    /// Fill `Translation.attention` (the best hypothesis's full attention matrix; one extra
+    /// forced-decoding pass per batch).
+    public var attentionMatrix: Bool = false
+    /// Sentences decoded together (one `step` per target position scores all their rows).
+    public var batchSize: Int = 64
+    /// Longer sources are cut to this many tokens (with a warning in `Translation.warnings`).
+    public var maxSourceLength: Int = 200
+
+    public init(beamSize: Int = 5, greedy: Bool = false, lengthPenalty: Float = 0.6, maxLenRatio: Float = 2,
+                maxLenConstant: Int = 10, minLen: Int = 0, nBest: Int = 1, replaceUnk: Bool = false,
+                alignments: Bool = false, attentionMatrix: Bool = false, batchSize: Int = 64,
+                maxSourceLength: Int = 200) {
+        self.beamSize = beamSize; self.greedy = greedy; self.lengthPenalty = lengthPenalty
+        self.maxLenRatio = maxLenRatio; self.maxLenConstant = maxLenConstant; self.minLen = minLen
+        self.nBest = nBest; self.replaceUnk = replaceUnk; self.alignments = alignments
+        self.attentionMatrix = attentionMatrix; self.batchSize = batchSize; self.maxSourceLength = maxSourceLength
+    }
+
+    /// The beam size actually used (1 when greedy).
+    public var effectiveBeam: Int { greedy ? 1 : max(1, beamSize) }
+}
+
+/// A source-target token alignment link (0-based token indices).
+public struct AlignmentLink: Sendable, Equatable, Hashable {
+    public var source: Int
+    public var target: Int
+    public init(source: Int, target: Int) { self.source = source; self.target = target }
+}
+
+/// One hypothesis of a translation.
+public struct TranslationHypothesis: Sendable, Equatable {
+    /// Detokenized text.
+    public var text: String
+    /// Target tokens (after --replace-unk), without specials.
+    public var tokens: [String]
+    /// Target ids as generated (before --replace-unk), without <s>/</s>.
+    public var ids: [Int32]
+    /// Ranking score: logProb / lengthPenalty(|y| + 1).
+    public var score: Float
+    /// Σ log P of the tokens and the final </s>.
+    public var logProb: Float
+    /// Source-target links from the attention argmax (when alignments or replaceUnk are on).
+    public var alignment: [AlignmentLink]?
+}
+
+/// The translation of one input line.
+public struct Translation: Sendable, Equatable {
+    /// Detokenized best hypothesis ("" for an empty line).
+    public var text: String { best.text }
+    public var tokens: [String] { best.tokens }
+    public var ids: [Int32] { best.ids }
+    public var score: Float { best.score }
+    public var logProb: Float { best.logProb }
+    public var alignment: [AlignmentLink]? { best.alignment }
+    /// Source tokens the model saw (after cutting to maxSourceLength).
+    public var sourceTokens: [String]
+    /// The best hypothesis, then the others (up to `nBest`), best first.
+    public var nBest: [TranslationHypothesis]
+    /// Attention weights of the best hypothesis, [target token][source token] (with attentionMatrix).
+    public var attention: [[Float]]?
+    /// Things worth telling the user (e.g. the source was cut).
+    public var warnings: [String]
+
+    public var best: TranslationHypothesis { nBest[0] }
+
+    static func empty(_ sourceTokens: [String] = [], warnings: [String] = []) -> Translation {
+        Translation(sourceTokens: sourceTokens,
+                    nBest: [TranslationHypothesis(text: "", tokens: [], ids: [], score: 0, logProb: 0,
+                                                  alignment: []) ],
+                    attention: nil, warnings: warnings)
+    }
+}
+
+/// Forced-decoding score of one sentence pair.
+public struct PairScore: Sendable, Equatable {
+    /// Σ log P(y_t | y_<t, x) over the target tokens and </s>.
+    public var logProb: Double
+    /// Target tokens + 1 (</s>).
+    public var tokens: Int
+    /// exp(−logProb / tokens).
+    public var perplexity: Double { exp(-logProb / Double(max(tokens, 1))) }
+}
+
+/// Translates lines of text with a `Seq2Seq`. Not thread-safe (it owns a tokenizer and the
+/// scorer's buffers); it holds a reference to the model, so weights updated in place (training)
+/// are used by the next call.
+public final class Translator {
+    public let model: Seq2Seq
+    public let sourceVocab: Vocabulary
+    public let targetVocab: Vocabulary
+    public var options: TranslateOptions
+
+    private let tokenizer: Tokenizer
+    private let detokenizer: Detokenizer
+    private let scorer: ModelScorer
+    private let sourceJoiner: String
+
+    public init(model: Seq2Seq, sourceVocab: Vocabulary, targetVocab: Vocabulary, options: TranslateOptions = TranslateOptions()) throws {
+        precondition(model.config.sourceVocab == sourceVocab.count && model.config.targetVocab == targetVocab.count,
+                     "Translator: vocabulary sizes \(sourceVocab.count)/\(targetVocab.count) do not match the model's \(model.config.sourceVocab)/\(model.config.targetVocab)")
+        self.model = model
+        self.sourceVocab = sourceVocab
+        self.targetVocab = targetVocab
+        self.options = options
+        tokenizer = try sourceVocab.makeTokenizer()
+        detokenizer = Detokenizer(joiner: targetVocab.settings.joiner)
+        sourceJoiner = sourceVocab.settings.joiner
+        scorer = ModelScorer(model: model)
+    }
+
+    /// Convenience: a translator for a loaded model directory.
+    public convenience init(_ loaded: LoadedModel, options: TranslateOptions = TranslateOptions()) throws {
+        try self.init(model: loaded.model, sourceVocab: loaded.sourceVocab, targetVocab: loaded.targetVocab, options: options)
+    }
+
+    /// Source tokens and ids of a line (cut to maxSourceLength), and a warning if it was cut.
+    public func prepareSource(_ line: String) -> (tokens: [String], ids: [Int32], warning: String?) {
+        var toks = tokenizer.tokenize(line)
+        var warning: String?
+        let limit = max(1, options.maxSourceLength)
+        if toks.count > limit {
+            warning = "source has \(toks.count) tokens, cut to \(limit)"
+            toks.removeLast(toks.count - limit)
+        }
+        return (toks, sourceVocab.encode(toks), warning)
+    }
+
+    /// Translations of `lines`, in input order. An empty (or whitespace-only) line gives an
+    /// empty translation without running the model.
+    public func translate(_ lines: [String]) -> [Translation] {
+        let prepared = lines.map { prepareSource($0) }
+        return translate(prepared: prepared)
+    }
+
+    /// Translations of already tokenized sources (tokens as the model sees them).
+    public func translate(tokenizedSources: [[String]]) -> [Translation] {
+        translate(prepared: tokenizedSources.map { toks in
+            let limit = max(1, options.maxSourceLength)
+            let cut = Array(toks.prefix(limit))
+            return (cut, sourceVocab.encode(cut), toks.count > limit ? "source has \(toks.count) tokens, cut to \(limit)" : nil)
+        })
+    }
+
+    private func translate(prepared: [(tokens: [String], ids: [Int32], warning: String?)]) -> [Translation] {
+        var results = [Translation?](repeating: nil, count: prepared.count)
+        var order: [Int] = []
+        for (i, p) in prepared.enumerated() {
+            if p.ids.isEmpty {
+                results[i] = .empty(p.tokens, warnings: p.warning.map { [$0] } ?? [])
+            } else {
+                order.append(i)
+            }
+        }
+        // Longest first, stable: batches of similar lengths, little padding.
+        order.sort { prepared[$0].ids.count != prepared[$1].ids.count ? prepared[$0].ids.count > prepared[$1].ids.count : $0 < $1 }
+        let o = options
+        let collect = o.alignments || o.replaceUnk
+        let search = BeamSearch(options: BeamSearchOptions(
+            beamSize: o.effectiveBeam, nBest: max(1, o.nBest), lengthPenaltyAlpha: o.lengthPenalty,
+            maxLenRatio: o.maxLenRatio, maxLenConstant: o.maxLenConstant, minLen: o.minLen,
+            bos: SpecialIds.bos, eos: SpecialIds.eos, pad: SpecialIds.pad, unk: SpecialIds.unk,
+            suppressPadAndBos: true, collectAlignments: collect))
+        let bs = max(1, o.batchSize)
+        var start = 0
+        while start < order.count {
+            let idx = Array(order[start ..< min(start + bs, order.count)])
+            start += bs
+            let sources = idx.map { prepared[$0].ids }
+            scorer.encode(sources)
+            var s = scorer
+            let hyps = search.decode(&s, sourceLengths: sources.map(\.count))
+            var attention: [[[Float]]]?
+            if o.attentionMatrix {
+                attention = forced(sources: sources, targets: hyps.map { $0.first?.tokens ?? [] }, encoded: true,
+                                   collectAttention: true).attention
+            }
+            for (k, i) in idx.enumerated() {
+                let p = prepared[i]
+                let nb = hyps[k].map { h in hypothesis(h, sourceTokens: p.tokens) }
+                results[i] = Translation(sourceTokens: p.tokens,
+                                         nBest: nb.isEmpty ? Translation.empty().nBest : nb,
+                                         attention: attention?[k], warnings: p.warning.map { [$0] } ?? [])
+            }
+        }
+        return results.map { $0! }
+    }
+
+    private func hypothesis(_ h: Hypothesis, sourceTokens: [String]) -> TranslationHypothesis {
+        var toks: [String] = []
+        toks.reserveCapacity(h.tokens.count)
+        var links: [AlignmentLink]? = h.alignment == nil ? nil : []
+        for (j, id) in h.tokens.enumerated() {
+            let a = h.alignment.map { Int($0[j]) }
+            if let a { links!.append(AlignmentLink(source: a, target: j)) }
+            if id >= 0 && id < 5 && id != Vocabulary.unkID { continue }   // never generated, but be safe
+            if id == Vocabulary.unkID && options.replaceUnk, let a, a >= 0 && a < sourceTokens.count {
+                toks.append(unjoined(sourceTokens[a]))
+            } else {
+                toks.append(targetVocab.token(for: id))
+            }
+        }
+        return TranslationHypothesis(text: detokenizer.detokenize(toks), tokens: toks, ids: h.tokens,
+                                     score: h.score, logProb: h.logProb,
+                                     alignment: options.alignments || options.replaceUnk ? links : nil)
+    }
+
+    /// A source token copied into the output stands alone: its joiner mark (glue to the previous
+    /// source token) says nothing about the target side. A lone joiner is a literal and stays.
+    private func unjoined(_ token: String) -> String {
+        if token.count > 1 && token.hasPrefix(sourceJoiner) { return String(token.dropFirst()) }
+        return token
+    }
+
+    // MARK: - Forced decoding (scoring, attention matrices)
+
+    /// Log-probability and perplexity of each target line given its source line (both raw text;
+    /// the target is tokenized with the target vocabulary's settings). An empty source or target
+    /// line is scored as it stands (an empty target scores </s> alone; an empty source gives 0).
+    public func score(sources: [String], targets: [String]) throws -> [PairScore] {
+        precondition(sources.count == targets.count)
+        let tgtTok = try targetVocab.makeTokenizer()
+        let src = sources.map { prepareSource($0).ids }
+        let tgt = targets.map { targetVocab.encode(tgtTok.tokenize($0)) }
+        return score(sourceIds: src, targetIds: tgt)
+    }
+
+    /// Forced-decoding scores of id sequences (no <s>/</s>), in batches of `options.batchSize`.
+    public func score(sourceIds: [[Int32]], targetIds: [[Int32]]) -> [PairScore] {
+        var out = [PairScore](repeating: PairScore(logProb: 0, tokens: 0), count: sourceIds.count)
+        var order = sourceIds.indices.filter { !sourceIds[$0].isEmpty }
+        order.sort { sourceIds[$0].count != sourceIds[$1].count ? sourceIds[$0].count > sourceIds[$1].count : $0 < $1 }
+        let bs = max(1, options.batchSize)
+        var start = 0
+        while start < order.count {
+            let idx = Array(order[start ..< min(start + bs, order.count)])
+            start += bs
+            let lp = forced(sources: idx.map { sourceIds[$0] }, targets: idx.map { targetIds[$0] }, encoded: false,
+                            collectAttention: false).logProbs
+            for (k, i) in idx.enumerated() { out[i] = PairScore(logProb: lp[k], tokens: targetIds[i].count + 1) }
+        }
+        return out
+    }
+
+    /// Teacher-forced pass: feeds <s> y1 … yn, sums log P(y1 … yn </s>), optionally records the
+    /// attention rows of the n target tokens. All rows stay in the batch until the longest ends.
+    private func forced(sources: [[Int32]], targets: [[Int32]], encoded: Bool, collectAttention: Bool)
+        -> (logProbs: [Double], attention: [[[Float]]]?) {
+        let B = sources.count, V = targetVocab.count
+        if !encoded { scorer.encode(sources) }
+        var state = scorer.initialState(batchSize: B)
+        let steps = (targets.map(\.count).max() ?? 0) + 1
+        let buf = UnsafeMutablePointer<Float>.allocate(capacity: B * V)
+        defer { buf.deallocate() }
+        var logProbs = [Double](repeating: 0, count: B)
+        var attention: [[[Float]]]? = collectAttention ? [[[Float]]](repeating: [], count: B) : nil
+        var last = [Int32](repeating: SpecialIds.bos, count: B)
+        for t in 0..<steps {
+            scorer.step(lastTokens: last, state: &state, out: buf)
+            let a = state.attentionWeights
+            for b in 0..<B {
+                let n = targets[b].count
+                guard t <= n else { continue }
+                let gold = t < n ? targets[b][t] : SpecialIds.eos
+                logProbs[b] += Double(buf[b * V + Int(gold)])
+                if t < n {
+                    last[b] = gold
+                    if collectAttention {
+                        let len = sources[b].count
+                        attention![b].append(Array(UnsafeBufferPointer(start: a.row(b), count: len)))
+                    }
+                } else {
+                    last[b] = SpecialIds.eos
+                }
+            }
+        }
+        return (logProbs, attention)
+    }
+}
