@@ -202,3 +202,41 @@ private func makeDecoder(_ cfg: DecoderConfig = tinyConfig, seed: UInt64 = 2) ->
     }
     #expect(st2.rows == 6)
 }
+
+/// Release-mode throughput of decoder + output layer + loss at the reference sizes (B 64, Tx = Ty = 25,
+/// V 6000). Off unless NMT_DEC_BENCH is set:
+/// NMT_DEC_BENCH=1 swift test -c release --filter decoderThroughputBenchmark
+@Test func decoderThroughputBenchmark() {
+    guard ProcessInfo.processInfo.environment["NMT_DEC_BENCH"] != nil else { return }
+    let cfg = DecoderConfig(embedding: 256, context: 512, hidden: 512, attention: 512, preOutput: 512, dropout: 0.3)
+    let B = 64, Tx = 25, Ty = 25, V = 6000
+    let arena = ParameterArena()
+    let dec = Decoder(arena, config: cfg)
+    let outL = Linear(arena, name: "gen", input: 512, output: V)
+    arena.allocate(seed: 1)
+    let emb = DecFixture.random([Ty * B, 256], seed: 3), enc = DecFixture.random([Tx * B, 512], seed: 4)
+    let s0 = DecFixture.random([B, 512], seed: 5)
+    let src = (0..<B).map { 10 + $0 % 16 }, tgt = (0..<B).map { 10 + ($0 * 7) % 16 }
+    let logits = Tensor([Ty * B, V]), dO = Tensor([Ty * B, 512])
+    let dEmb = Tensor([Ty * B, 256]), dEnc = Tensor([Tx * B, 512]), dS0 = Tensor([B, 512])
+    var targets = [Int32](repeating: 0, count: Ty * B)
+    for t in 0..<Ty { for b in 0..<B where t < tgt[b] { targets[t * B + b] = Int32(1 + (t * 31 + b) % (V - 1)) } }
+    var rng = RNG(seed: 1)
+    var tf = 0.0, tl = 0.0, tb = 0.0
+    let tokens = tgt.reduce(0, +)
+    for it in 0..<6 {
+        let t0 = Date()
+        let o = dec.forward(arena, targetEmbedded: emb.matrix, encOut: enc.matrix, srcLengths: src, tgtLengths: tgt, s0: s0.matrix, rng: &rng, training: true)
+        let t1 = Date()
+        outL.forward(arena, o, into: logits.matrix)
+        _ = SoftmaxCrossEntropy.forwardBackward(logits: logits.matrix, targets: targets, smoothing: 0.1, gradScale: 1 / Float(tokens))
+        outL.backward(arena, x: o, dY: logits.matrix, dX: dO.matrix)
+        let t2 = Date()
+        dec.backward(arena, dO: dO.matrix, dTargetEmbedded: dEmb.matrix, dEncOut: dEnc.matrix, dS0: dS0.matrix)
+        let t3 = Date()
+        if it >= 1 { tf += t1.timeIntervalSince(t0); tl += t2.timeIntervalSince(t1); tb += t3.timeIntervalSince(t2) }
+    }
+    let n = 5.0
+    print(String(format: "BENCH decoder fwd %.1f ms, out+loss fwd/bwd %.1f ms, decoder bwd %.1f ms; %d tokens; %.0f tok/s (decoder+output only)",
+                 tf / n * 1e3, tl / n * 1e3, tb / n * 1e3, tokens, Double(tokens) / ((tf + tl + tb) / n)))
+}

@@ -78,13 +78,28 @@ public struct Attention {
                 var i = 0
                 while i < A {
                     let n = min(8, A - i)
-                    acc += load8(vp + i, n) * fastTanh(load8(qr + i, n) + load8(kj + i, n))
+                    acc += load8(vp + i, n) * decTanh(load8(qr + i, n) + load8(kj + i, n))
                     i += 8
                 }
                 a[j] = acc.sum()
             }
             if alpha.cols > len { (a + len).update(repeating: 0, count: alpha.cols - len) }
-            softmaxInPlace(a, count: len)
+            // Softmax over the len real positions (decExp, SIMD).
+            var mx = -Float.infinity
+            for j in 0..<len { mx = max(mx, a[j]) }
+            let mv = Float8(repeating: mx)
+            var sum: Float = 0
+            var j = 0
+            while j < len {
+                let n = min(8, len - j)
+                var e = decExp(load8(a + j, n) - mv)
+                if n < 8 { for l in n..<8 { e[l] = 0 } }
+                store8(e, a + j, n)
+                sum += e.sum()
+                j += 8
+            }
+            let inv = 1 / sum
+            for j in 0..<len { a[j] *= inv }
             // c = α (len) · E_s (len, C), E_s = encOut rows j·Bs + s: a strided view.
             let es = MatrixRef(encOut.ptr + s * encOut.ld, rows: len, cols: C, ld: encOut.ld * bs)
             gemv(es, trans: true, x: a, y: context.row(r))
@@ -119,7 +134,15 @@ public struct Attention {
             var dot: Float = 0
             for j in 0..<len { dot += a[j] * da[j] }
             // dE_j += α_j dc   (rank-1 update of the sentence's strided rows)
-            for j in 0..<len where a[j] != 0 { axpy(a[j], dc, des.row(j), count: C) }
+            for j in 0..<len where a[j] != 0 {
+                let dst = des.row(j), av = Float8(repeating: a[j])
+                var i = 0
+                while i < C {
+                    let n = min(8, C - i)
+                    store8(load8(dst + i, n) + av * load8(dc + i, n), dst + i, n)
+                    i += 8
+                }
+            }
             let qr = UnsafePointer(q.row(r))
             for j in 0..<len {
                 let ds = a[j] * (da[j] - dot)         // ∂L/∂score_j
@@ -130,7 +153,7 @@ public struct Attention {
                 var i = 0
                 while i < A {
                     let n = min(8, A - i)
-                    let t = fastTanh(load8(qr + i, n) + load8(kj + i, n))
+                    let t = decTanh(load8(qr + i, n) + load8(kj + i, n))
                     let dpre = dsv * load8(vp + i, n) * (1 - t * t)
                     store8(load8(dv + i, n) + dsv * t, dv + i, n)
                     store8(load8(dq + i, n) + dpre, dq + i, n)
