@@ -5,7 +5,8 @@
 // Prints a markdown table: forward ms, forward+backward ms and achieved GFLOP/s per layer, after
 // the sgemm ceiling measured in the same run. FLOPs count a multiply-add as 2 and only the
 // matrix products (elementwise work is the overhead the GFLOP/s figure exposes). Times are the
-// median of N repetitions after two warm-up runs.
+// best of N repetitions after two warm-up runs (the least disturbed by other processes on a
+// shared 2-core machine; compare rows with the ceiling measured in the same run).
 
 import NMTModel
 import NMTTensor
@@ -19,7 +20,7 @@ func now() -> Double {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
 
-/// Median wall time in milliseconds of `body` over `reps` runs (after 2 warm-ups).
+/// Best wall time in milliseconds of `body` over `reps` runs (after 2 warm-ups).
 func timeMs(_ reps: Int, _ body: () -> Void) -> Double {
     body(); body()
     var times = [Double]()
@@ -28,8 +29,7 @@ func timeMs(_ reps: Int, _ body: () -> Void) -> Double {
         body()
         times.append((now() - t0) * 1e3)
     }
-    times.sort()
-    return times[times.count / 2]
+    return times.min()!
 }
 
 func fill(_ t: Tensor, seed: UInt64, scale: Float = 1) {
@@ -63,7 +63,7 @@ func benchLayers(reps: Int, threads: Int) {
     // Training shape.
     let B = 64, T = 14, E = 256, H = 256, Hd = 512, V = 6000
     let N = T * B
-    print("# nmt-bench layers  (batch \(B), length \(T), embedding \(E), encoder \(H)/direction, decoder \(Hd), vocabulary \(V); median of \(reps))\n")
+    print("# nmt-bench layers  (batch \(B), length \(T), embedding \(E), encoder \(H)/direction, decoder \(Hd), vocabulary \(V); best of \(reps))\n")
 
     // sgemm ceiling: (64×1024)·(1024×8000).
     let a = Tensor([64, 1024]), bm = Tensor([1024, 8000]), c = Tensor([64, 8000])
