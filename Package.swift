@@ -17,6 +17,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "nmt-vocab", targets: ["nmt-vocab"]),
+        .executable(name: "nmt-train", targets: ["nmt-train"]),
         .library(name: "NMTText", targets: ["NMTText"]),
         .library(name: "NMTTensor", targets: ["NMTTensor"]),
         .library(name: "NMTModel", targets: ["NMTModel"]),
@@ -47,6 +48,10 @@ let package = Package(
         .target(name: "NMTTrain", dependencies: ["NMTModel", "NMTText", "NMTMetrics", "NMTDecode"]),
         .target(name: "NMTMetrics"),
         .target(name: "NMTDecode"),
+        .executableTarget(
+            name: "nmt-train",
+            dependencies: ["NMTTrain", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .executableTarget(
             name: "nmt-vocab",
             dependencies: ["NMTText", .product(name: "ArgumentParser", package: "swift-argument-parser")]

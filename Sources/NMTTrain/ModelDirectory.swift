@@ -70,7 +70,7 @@ public enum ModelDirectory {
     public static let configFile = "config.json"
     public static let weightsFile = "model.safetensors"
 
-    static func join(_ a: String, _ b: String) -> String { a.hasSuffix("/") ? a + b : a + "/" + b }
+    public static func join(_ a: String, _ b: String) -> String { a.hasSuffix("/") ? a + b : a + "/" + b }
 
     /// The model directory to load from `path`: itself if it holds a config, else `path/best`.
     public static func resolve(_ path: String) throws -> String {

@@ -1,0 +1,152 @@
+// Training checkpoints: `last/` is a complete model directory plus
+//
+//   optimizer.safetensors   Adam's first and second moments ("m.<param>", "v.<param>")
+//   training-state.json     step, epoch, position in the epoch, RNG state, learning rate,
+//                           best validation score, patience counters, options
+//
+// A checkpoint is written into `<dir>/.last.tmp/`, then swapped in by renames
+// (last → .last.old, .last.tmp → last, remove .last.old), so a crash at any moment leaves
+// either the old or the new checkpoint whole; `resume` falls back to .last.old if it finds
+// no last/.
+
+import Foundation
+import NMTModel
+import NMTTensor
+import NMTText
+
+public struct TrainingState: Codable, Sendable, Equatable {
+    public var step = 0
+    public var epoch = 0
+    /// Batches of `epoch` already taken.
+    public var batchInEpoch = 0
+    /// The dropout generator's state, as four hex words (JSON numbers cannot hold 64 bits).
+    public var rng: [String] = []
+    public var adamStep = 0
+    public var learningRate: Float = 1e-3
+    public var bestScore: Double?
+    public var bestStep = 0
+    /// Validations in a row without a new best (drives learning-rate halving and early stopping).
+    public var validationsWithoutImprovement = 0
+    public var learningRateHalvings = 0
+    public var trainingSeconds = 0.0
+    public var targetTokensSeen = 0
+    public var finished = false
+
+    public init() {}
+
+    public var rngState: RNG {
+        get { RNG(stateWords: rng.map { UInt64($0, radix: 16)! }) }
+        set { rng = newValue.stateWords.map { String($0, radix: 16) } }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case step, epoch, rng, finished
+        case batchInEpoch = "batch_in_epoch"
+        case adamStep = "adam_step"
+        case learningRate = "learning_rate"
+        case bestScore = "best_score"
+        case bestStep = "best_step"
+        case validationsWithoutImprovement = "validations_without_improvement"
+        case learningRateHalvings = "learning_rate_halvings"
+        case trainingSeconds = "training_seconds"
+        case targetTokensSeen = "target_tokens_seen"
+    }
+}
+
+public enum CheckpointError: Error, CustomStringConvertible {
+    case notResumable(String)
+    case corrupt(path: String, reason: String)
+    case nonFinite(String)
+
+    public var description: String {
+        switch self {
+        case .notResumable(let p): return "\(p): no checkpoint to resume from (no last/training-state.json)"
+        case .corrupt(let p, let r): return "\(p): \(r)"
+        case .nonFinite(let what): return "refusing to save: \(what) holds a NaN or infinite value"
+        }
+    }
+}
+
+public enum Checkpoint {
+    public static let stateFile = "training-state.json"
+    public static let optimizerFile = "optimizer.safetensors"
+
+    static func join(_ a: String, _ b: String) -> String { ModelDirectory.join(a, b) }
+
+    /// True when `dir` holds a checkpoint that `resume` can continue.
+    public static func isResumable(_ dir: String) -> Bool {
+        AtomicFile.fileExists(join(join(dir, "last"), stateFile))
+            || AtomicFile.fileExists(join(join(dir, ".last.old"), stateFile))
+    }
+
+    static func allFinite(_ p: UnsafeMutablePointer<Float>, _ n: Int) -> Bool {
+        for i in 0..<n where !p[i].isFinite { return false }
+        return true
+    }
+
+    /// Saves the model as a model directory at `dir/<name>` (atomically swapped in).
+    public static func saveModel(_ model: Seq2Seq, sourceVocab: Vocabulary, targetVocab: Vocabulary,
+                                 dir: String, name: String, state: TrainingState? = nil) throws {
+        guard allFinite(model.arena.values, model.arena.count) else { throw CheckpointError.nonFinite("the model") }
+        let tmp = join(dir, ".\(name).tmp"), final = join(dir, name), old = join(dir, ".\(name).old")
+        let fm = FileManager.default
+        try? fm.removeItem(atPath: tmp)
+        try ModelDirectory.save(model, sourceVocab: sourceVocab, targetVocab: targetVocab, to: tmp)
+        if let state {
+            let arena = model.arena
+            var tensors: [(name: String, shape: [Int], data: UnsafePointer<Float>)] = []
+            for p in arena.params { tensors.append(("m.\(p.name)", p.shape, UnsafePointer(arena.adamM + p.offset))) }
+            for p in arena.params { tensors.append(("v.\(p.name)", p.shape, UnsafePointer(arena.adamV + p.offset))) }
+            try AtomicFile.write(Safetensors.encode(tensors), to: join(tmp, optimizerFile), force: true)
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try AtomicFile.write(Array(try enc.encode(state)) + [0x0A], to: join(tmp, stateFile), force: true)
+        }
+        try? fm.removeItem(atPath: old)
+        if fm.fileExists(atPath: final) { try fm.moveItem(atPath: final, toPath: old) }
+        try fm.moveItem(atPath: tmp, toPath: final)
+        try? fm.removeItem(atPath: old)
+        syncDirectory(dir)
+    }
+
+    static func syncDirectory(_ dir: String) {
+        let fd = open(dir, O_RDONLY)
+        if fd >= 0 { fsync(fd); close(fd) }
+    }
+
+    /// Loads `dir/last` (or `.last.old`): the model with its Adam moments, and the state.
+    public static func resume(_ dir: String) throws -> (LoadedModel, TrainingState) {
+        var last = join(dir, "last")
+        if !AtomicFile.fileExists(join(last, stateFile)) { last = join(dir, ".last.old") }
+        guard AtomicFile.fileExists(join(last, stateFile)) else { throw CheckpointError.notResumable(dir) }
+        let loaded = try ModelDirectory.load(last)
+        let statePath = join(last, stateFile)
+        let state: TrainingState
+        do {
+            state = try JSONDecoder().decode(TrainingState.self, from: Data(contentsOf: URL(fileURLWithPath: statePath)))
+            _ = state.rngState
+        } catch {
+            throw CheckpointError.corrupt(path: statePath, reason: "unreadable training state (\(error))")
+        }
+        let optPath = join(last, optimizerFile)
+        guard let bytes = FileManager.default.contents(atPath: optPath) else {
+            throw CheckpointError.corrupt(path: optPath, reason: "missing optimizer state")
+        }
+        do {
+            let (tensors, _) = try Safetensors.decode(Array(bytes))
+            let arena = loaded.model.arena
+            for p in arena.params {
+                guard let m = tensors["m.\(p.name)"], let v = tensors["v.\(p.name)"], m.shape == p.shape, v.shape == p.shape else {
+                    throw CheckpointError.corrupt(path: optPath, reason: "moments of \(p.name) missing or misshapen")
+                }
+                m.values.withUnsafeBufferPointer { (arena.adamM + p.offset).update(from: $0.baseAddress!, count: p.count) }
+                v.values.withUnsafeBufferPointer { (arena.adamV + p.offset).update(from: $0.baseAddress!, count: p.count) }
+            }
+        } catch let e as CheckpointError {
+            throw e
+        } catch {
+            throw CheckpointError.corrupt(path: optPath, reason: "\(error)")
+        }
+        return (loaded, state)
+    }
+}

@@ -1,0 +1,241 @@
+// nmt-train: train a translation model (BiLSTM encoder → GRU attention decoder).
+// Parses arguments, loads data, hands off to NMTTrain.Trainer, prints progress.
+
+import ArgumentParser
+import Foundation
+import NMTModel
+import NMTTensor
+import NMTText
+import NMTTrain
+
+nonisolated(unsafe) var stopAddress: UnsafeMutablePointer<Int32>?
+
+func installStopHandlers(_ flag: StopFlag) {
+    stopAddress = flag.address
+    for sig in [SIGINT, SIGTERM] {
+        signal(sig) { _ in
+            if let p = stopAddress {
+                if p.pointee != 0 { _exit(130) }   // a second Ctrl-C quits at once
+                p.pointee = 1
+            }
+        }
+    }
+}
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(("nmt-train: error: " + message + "\n").data(using: .utf8)!)
+    exit(1)
+}
+
+final class ConsoleObserver: TrainingObserver {
+    let quiet: Bool
+    let terminal = isatty(2) != 0
+    var lastDraw = 0.0
+    init(quiet: Bool) { self.quiet = quiet }
+
+    func say(_ s: String) { FileHandle.standardError.write(s.data(using: .utf8)!) }
+
+    func trainingProgress(epoch: Int, batch: Int, batches: Int, loss: Double, tokensPerSecond: Double, learningRate: Float) {
+        guard terminal && !quiet else { return }
+        let now = Date().timeIntervalSince1970
+        if now - lastDraw < 0.2 && batch < batches { return }
+        lastDraw = now
+        let width = 30
+        let filled = batches > 0 ? width * batch / batches : 0
+        let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+        say(String(format: "\r\u{1B}[Kepoch %d %@ %d/%d  loss %.3f  %.0f tok/s", epoch, bar as NSString, batch, batches, loss, tokensPerSecond))
+    }
+
+    func logLine(_ line: String) {
+        guard !quiet else { return }
+        say((terminal ? "\r\u{1B}[K" : "") + line + "\n")
+    }
+}
+
+/// Validation BLEU: translate the validation sources with the model as it is now.
+enum ValidationTranslator {
+    static func make(model: Seq2Seq, sourceVocab: Vocabulary, targetVocab: Vocabulary, beam: Int) -> (([String]) -> [String])? {
+        var options = TranslateOptions(beamSize: beam, greedy: beam <= 1)
+        options.lengthPenalty = beam <= 1 ? 0 : options.lengthPenalty
+        guard let translator = try? Translator(model: model, sourceVocab: sourceVocab, targetVocab: targetVocab,
+                                               options: options) else { return nil }
+        return { lines in translator.translate(lines).map(\.text) }
+    }
+}
+
+struct NMTTrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nmt-train",
+        abstract: "Train a translation model (bidirectional LSTM encoder, GRU decoder with attention).",
+        discussion: """
+        Example (German → English on the shipped Multi30k data):
+          nmt-train --src corpora/multi30k/train.de.gz --tgt corpora/multi30k/train.en.gz \\
+            --src-vocab vocab/multi30k.de.vocab --tgt-vocab vocab/multi30k.en.vocab \\
+            --valid-src corpora/multi30k/val.de.gz --valid-tgt corpora/multi30k/val.en.gz -o models/de-en
+        The output directory gets best/ (best validation BLEU), last/ (latest checkpoint) and
+        train.log.jsonl. Ctrl-C saves last/ and exits; --resume DIR continues exactly.
+        """)
+
+    @Option(help: "Source side of the training corpus (plain or .gz).") var src: String?
+    @Option(help: "Target side of the training corpus.") var tgt: String?
+    @Option(help: "Source vocabulary (built from --src when omitted).") var srcVocab: String?
+    @Option(help: "Target vocabulary (built from --tgt when omitted).") var tgtVocab: String?
+    @Option(help: "Source language, to build a missing vocabulary (default: from the file name).") var srcLang: String?
+    @Option(help: "Target language, to build a missing vocabulary (default: from the file name).") var tgtLang: String?
+    @Option(help: "Validation source.") var validSrc: String?
+    @Option(help: "Validation target (references for BLEU).") var validTgt: String?
+    @Option(name: .shortAndLong, help: "Output directory.") var output: String?
+    @Option(help: "Continue the run saved in this directory.") var resume: String?
+    @Flag(help: "Use an output directory that exists and is not a resumable run.") var force = false
+
+    @Option(help: "Embedding size (source and target).") var embedding = 256
+    @Option(help: "Encoder LSTM size per direction.") var encHidden = 256
+    @Option(help: "Encoder layers.") var encLayers = 1
+    @Option(help: "Decoder GRU size.") var decHidden = 512
+    @Option(help: "Attention size.") var attention = 512
+    @Option(help: "Pre-output layer size.") var preOutput = 512
+    @Option(help: "Dropout.") var dropout: Float = 0.3
+    @Option(help: "Label smoothing.") var labelSmoothing: Float = 0.1
+
+    @Option(help: "Target tokens per batch (padded).") var batchTokens = 1200
+    @Option(help: "Drop pairs longer than this many tokens.") var maxLen = 80
+    @Option(help: "Adam learning rate.") var learningRate: Float = 1e-3
+    @Option(help: "Clip gradients to this global norm.") var clipNorm: Double = 5
+    @Option(help: "Halve the learning rate after this many validations without improvement.") var patience = 1
+    @Option(help: "Stop after this many validations without improvement.") var earlyStop = 4
+    @Option(help: "Maximum epochs.") var maxEpochs = 20
+    @Option(help: "Time budget in minutes (0: none).") var maxMinutes: Double = 0
+    @Option(help: "Step budget (0: none).") var maxSteps = 0
+    @Option(help: "Also validate every N steps (0: once per epoch).") var validEvery = 0
+    @Option(help: "Log every N steps.") var logEvery = 100
+    @Option(help: "Beam size for validation BLEU (1: greedy).") var validBeam = 1
+    @Option(help: "Random seed.") var seed: UInt64 = 1
+    @Option(help: "Threads for matrix products.") var threads = 2
+    @Flag(help: "Skip lines with invalid UTF-8 (counted) instead of stopping.") var skipInvalid = false
+    @Flag(help: "Print nothing but errors.") var quiet = false
+
+    func validate() throws {
+        if resume == nil {
+            guard src != nil, tgt != nil else { throw ValidationError("--src and --tgt are required (or --resume DIR)") }
+            guard output != nil else { throw ValidationError("-o/--output is required (or --resume DIR)") }
+        }
+        if (validSrc == nil) != (validTgt == nil) { throw ValidationError("give both --valid-src and --valid-tgt, or neither") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func langFromName(_ path: String) -> String? {
+        var name = (path as NSString).lastPathComponent
+        if name.hasSuffix(".gz") { name = String(name.dropLast(3)) }
+        let ext = (name as NSString).pathExtension
+        return ext.isEmpty ? nil : ext
+    }
+
+    func vocabulary(_ path: String?, corpus: String, lang: String?, side: String, outDir: String,
+                    observer: ConsoleObserver) throws -> Vocabulary {
+        if let path { return try Vocabulary.load(path: path) }
+        guard let lang = lang ?? langFromName(corpus) else {
+            throw ValidationError("no --\(side)-vocab given and no language to build one: pass --\(side)-lang")
+        }
+        observer.logLine("building the \(side) vocabulary from \(corpus) (lang \(lang), min count 2, nmt-vocab's defaults)")
+        var builder = VocabularyBuilder(settings: TokenizerSettings(lang: lang))
+        try builder.addFile(corpus, tokenizer: try Tokenizer(settings: builder.settings), skipInvalidUTF8: skipInvalid)
+        let v = try builder.build(minCount: 2)
+        try v.write(to: ModelDirectory.join(outDir, "\(side).vocab"), force: true)
+        return v
+    }
+
+    func run() throws {
+        BLASThreads.set(threads)
+        let observer = ConsoleObserver(quiet: quiet)
+        var options = TrainerOptions()
+        options.batchTokens = batchTokens; options.maxEpochs = maxEpochs; options.maxMinutes = maxMinutes
+        options.maxSteps = maxSteps; options.learningRate = learningRate; options.clipNorm = clipNorm
+        options.patience = patience; options.earlyStop = earlyStop; options.validEvery = validEvery
+        options.logEvery = logEvery; options.seed = seed
+
+        let outDir: String
+        let model: Seq2Seq
+        let srcV: Vocabulary, tgtV: Vocabulary
+        var state: TrainingState?
+        var trainSrc = src, trainTgt = tgt
+        do {
+            if let resume {
+                outDir = resume
+                guard Checkpoint.isResumable(resume) else { fail("\(resume): nothing to resume (no last/\(Checkpoint.stateFile))") }
+                let (loaded, s) = try Checkpoint.resume(resume)
+                let saved = try RunRecord.load(resume)
+                options = saved.options
+                if maxMinutes > 0 { options.maxMinutes = maxMinutes }
+                if maxSteps > 0 { options.maxSteps = maxSteps }
+                trainSrc = saved.src; trainTgt = saved.tgt
+                if let v = srcVocab, try Vocabulary.load(path: v).contentHash != loaded.sourceVocab.contentHash {
+                    fail("--src-vocab \(v) is not the vocabulary of the model in \(resume)")
+                }
+                if let v = tgtVocab, try Vocabulary.load(path: v).contentHash != loaded.targetVocab.contentHash {
+                    fail("--tgt-vocab \(v) is not the vocabulary of the model in \(resume)")
+                }
+                model = loaded.model; srcV = loaded.sourceVocab; tgtV = loaded.targetVocab
+                state = s
+                observer.logLine("resuming \(resume) at epoch \(s.epoch + 1), step \(s.step)")
+                return try train(outDir: outDir, model: model, srcV: srcV, tgtV: tgtV, state: state, options: options,
+                                 trainSrc: trainSrc!, trainTgt: trainTgt!, validSrc: saved.validSrc, validTgt: saved.validTgt,
+                                 observer: observer)
+            }
+            outDir = output!
+            if FileManager.default.fileExists(atPath: outDir) {
+                if Checkpoint.isResumable(outDir) && !force {
+                    fail("\(outDir) holds a training run; continue it with --resume \(outDir), or pass --force to start over")
+                }
+                let contents = (try? FileManager.default.contentsOfDirectory(atPath: outDir)) ?? []
+                if !contents.isEmpty && !force { fail("\(outDir) exists and is not empty; pass --force to use it") }
+            }
+            try AtomicFile.createDirectories(outDir)
+            guard access(outDir, W_OK) == 0 else { fail("\(outDir): directory is not writable") }
+            srcV = try vocabulary(srcVocab, corpus: src!, lang: srcLang, side: "source", outDir: outDir, observer: observer)
+            tgtV = try vocabulary(tgtVocab, corpus: tgt!, lang: tgtLang, side: "target", outDir: outDir, observer: observer)
+            let config = ModelConfig(sourceVocab: srcV.count, targetVocab: tgtV.count, embedding: embedding,
+                                     encoderHidden: encHidden, encoderLayers: encLayers, decoderHidden: decHidden,
+                                     attention: attention, preOutput: preOutput, dropout: dropout, labelSmoothing: labelSmoothing)
+            model = Seq2Seq(config, seed: seed)
+            try RunRecord(src: src!, tgt: tgt!, validSrc: validSrc, validTgt: validTgt, options: options).save(outDir)
+        } catch let e as ValidationError {
+            throw e
+        } catch {
+            fail("\(error)")
+        }
+        try train(outDir: outDir, model: model, srcV: srcV, tgtV: tgtV, state: state, options: options,
+                  trainSrc: trainSrc!, trainTgt: trainTgt!, validSrc: validSrc, validTgt: validTgt, observer: observer)
+    }
+
+    func train(outDir: String, model: Seq2Seq, srcV: Vocabulary, tgtV: Vocabulary, state: TrainingState?,
+               options: TrainerOptions, trainSrc: String, trainTgt: String, validSrc: String?, validTgt: String?,
+               observer: ConsoleObserver) throws {
+        do {
+            let data = try ParallelData.load(sourcePath: trainSrc, targetPath: trainTgt, sourceVocab: srcV, targetVocab: tgtV,
+                                             maxLength: maxLen, skipInvalidUTF8: skipInvalid)
+            observer.logLine("training data: \(data.summary)")
+            var valid: ParallelData?
+            if let vs = validSrc, let vt = validTgt {
+                valid = try ParallelData.load(sourcePath: vs, targetPath: vt, sourceVocab: srcV, targetVocab: tgtV,
+                                              maxLength: 0, keepLines: true, skipInvalidUTF8: skipInvalid)
+                observer.logLine("validation data: \(valid!.summary)")
+            }
+            let params = model.arena.count
+            observer.logLine("model: \(params) parameters; \(model.config)")
+            let trainer = try Trainer(model: model, sourceVocab: srcV, targetVocab: tgtV, train: data, valid: valid,
+                                      options: options, outputDir: outDir, state: state)
+            trainer.observer = observer
+            trainer.translate = ValidationTranslator.make(model: model, sourceVocab: srcV, targetVocab: tgtV, beam: validBeam)
+            installStopHandlers(trainer.stopRequested)
+            let final = try trainer.run()
+            if let best = final.bestScore {
+                observer.logLine(String(format: "best validation score %.2f at step %d; model in %@", best, final.bestStep,
+                                        ModelDirectory.join(outDir, "best") as NSString))
+            }
+        } catch {
+            fail("\(error)")
+        }
+    }
+}
+
+NMTTrainCommand.main()
