@@ -158,7 +158,7 @@ public final class Decoder {
         gemm(hAll.rows(B..<N + B), w.cols(0..<H), transB: true, into: oT)
         gemm(ctxAll.rows(B..<N + B), w.cols(H..<H + C), transB: true, into: oT, beta: 1)
         addRowVector(arena.value(out.bias!).ptr, to: oT)
-        decTanh(oT.ptr, oT.ptr, count: N * P)
+        vSimdTanh(oT.ptr, oT.ptr, count: N * P)
         for r in 0..<N where active[r] == 0 { oT.row(r).update(repeating: 0, count: P) }
         o.copy(from: oT)
         if training && dropout.p > 0 {
@@ -292,7 +292,7 @@ public final class Decoder {
         gemm(h, w.cols(0..<H), transB: true, into: o)
         gemm(c, w.cols(H..<H + C), transB: true, into: o, beta: 1)
         addRowVector(arena.value(out.bias!).ptr, to: o)
-        decTanh(o.ptr, o.ptr, count: R * config.preOutput)
+        vSimdTanh(o.ptr, o.ptr, count: R * config.preOutput)
         return o
     }
 }

@@ -78,13 +78,13 @@ public struct Attention {
                 var i = 0
                 while i < A {
                     let n = min(8, A - i)
-                    acc += load8(vp + i, n) * decTanh(load8(qr + i, n) + load8(kj + i, n))
+                    acc += load8(vp + i, n) * simdTanh(load8(qr + i, n) + load8(kj + i, n))
                     i += 8
                 }
                 a[j] = acc.sum()
             }
             if alpha.cols > len { (a + len).update(repeating: 0, count: alpha.cols - len) }
-            // Softmax over the len real positions (decExp, SIMD).
+            // Softmax over the len real positions (simdExp, SIMD).
             var mx = -Float.infinity
             for j in 0..<len { mx = max(mx, a[j]) }
             let mv = Float8(repeating: mx)
@@ -92,7 +92,7 @@ public struct Attention {
             var j = 0
             while j < len {
                 let n = min(8, len - j)
-                var e = decExp(load8(a + j, n) - mv)
+                var e = simdExp(load8(a + j, n) - mv)
                 if n < 8 { for l in n..<8 { e[l] = 0 } }
                 store8(e, a + j, n)
                 sum += e.sum()
@@ -153,7 +153,7 @@ public struct Attention {
                 var i = 0
                 while i < A {
                     let n = min(8, A - i)
-                    let t = decTanh(load8(qr + i, n) + load8(kj + i, n))
+                    let t = simdTanh(load8(qr + i, n) + load8(kj + i, n))
                     let dpre = dsv * load8(vp + i, n) * (1 - t * t)
                     store8(load8(dv + i, n) + dsv * t, dv + i, n)
                     store8(load8(dq + i, n) + dpre, dq + i, n)

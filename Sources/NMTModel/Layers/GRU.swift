@@ -105,10 +105,10 @@ public struct GRU {
             var j = 0
             while j < H {
                 let n = min(8, H - j)
-                let r = decSigmoid(load8(xp + j, n) + load8(g + j, n) + load8(bHH + j, n))
-                let z = decSigmoid(load8(xp + H + j, n) + load8(g + H + j, n) + load8(bHH + H + j, n))
+                let r = simdSigmoid(load8(xp + j, n) + load8(g + j, n) + load8(bHH + j, n))
+                let z = simdSigmoid(load8(xp + H + j, n) + load8(g + H + j, n) + load8(bHH + H + j, n))
                 let hnv = load8(g + 2 * H + j, n) + load8(bHH + 2 * H + j, n)
-                let nn = decTanh(load8(xp + 2 * H + j, n) + r * hnv)
+                let nn = simdTanh(load8(xp + 2 * H + j, n) + r * hnv)
                 let h = load8(hp + j, n)
                 store8(nn + z * (h - nn), hn + j, n)
                 store8(r, g + j, n)

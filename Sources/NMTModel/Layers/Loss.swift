@@ -14,7 +14,7 @@
 //
 // The gradient is written IN PLACE over the logits (the logits are destroyed), already multiplied
 // by `gradScale` (e.g. 1/numTokens). Cost: three SIMD passes over each row (max and Σz; exp and Σ;
-// gradient), exp by `decExp` (DecoderMath.swift).
+// gradient), exp by `simdExp` (FastMathSIMD.swift).
 
 import NMTTensor
 #if canImport(Glibc)
@@ -67,14 +67,14 @@ public enum SoftmaxCrossEntropy {
             var ev = Float8()
             k = 0
             while k + 8 <= V {
-                let e = decExp(UnsafeRawPointer(row + k).loadUnaligned(as: Float8.self) - mb)
+                let e = simdExp(UnsafeRawPointer(row + k).loadUnaligned(as: Float8.self) - mb)
                 if writeGradient { UnsafeMutableRawPointer(row + k).storeBytes(of: e, as: Float8.self) }
                 ev += e
                 k += 8
             }
             var total = ev.sum()
             while k < V {
-                let e = decExp(Float8(repeating: row[k] - m))[0]
+                let e = simdExp(Float8(repeating: row[k] - m))[0]
                 if writeGradient { row[k] = e }
                 total += e
                 k += 1
