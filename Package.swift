@@ -18,6 +18,7 @@ let package = Package(
     products: [
         .executable(name: "nmt-vocab", targets: ["nmt-vocab"]),
         .executable(name: "nmt-train", targets: ["nmt-train"]),
+        .executable(name: "nmt-translate", targets: ["nmt-translate"]),
         .library(name: "NMTText", targets: ["NMTText"]),
         .library(name: "NMTTensor", targets: ["NMTTensor"]),
         .library(name: "NMTModel", targets: ["NMTModel"]),
@@ -53,6 +54,10 @@ let package = Package(
             dependencies: ["NMTTrain", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
+            name: "nmt-translate",
+            dependencies: ["NMTTrain", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(
             name: "nmt-vocab",
             dependencies: ["NMTText", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
@@ -65,6 +70,6 @@ let package = Package(
         .testTarget(name: "NMTMetricsTests", dependencies: ["NMTMetrics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NMTDecodeTests", dependencies: ["NMTDecode"]),
         // End-to-end tests run the built executables on small fixtures.
-        .testTarget(name: "CLITests", dependencies: ["nmt-vocab"]),
+        .testTarget(name: "CLITests", dependencies: ["nmt-vocab", "nmt-translate"]),
     ]
 )

@@ -60,14 +60,14 @@ public final class ModelScorer: StepScorer {
         srcIds.append(contentsOf: repeatElement(0, count: Tx * B))
         for (b, s) in sources.enumerated() { for (t, id) in s.enumerated() { srcIds[t * B + b] = id } }
         ModelScorer.grow(&srcE, Tx * B * E)
-        let x = srcE.matrix(rows: Tx * B, cols: E)
+        let x = MatrixRef(srcE.ptr, rows: Tx * B, cols: E)
         let arena = model.arena
         srcIds.withUnsafeBufferPointer { model.sourceEmbedding.forward(arena, ids: $0, into: x) }
         var rng = RNG(seed: 0)   // unused: no dropout at inference
         let enc = model.encoder.forward(arena, x: x, lengths: sourceLengths, steps: Tx, cache: encCache,
                                         rng: &rng, training: false)
         ModelScorer.grow(&s0, B * Hd)
-        let s = s0.matrix(rows: B, cols: Hd)
+        let s = MatrixRef(s0.ptr, rows: B, cols: Hd)
         model.bridge.forward(arena, enc.finalH, into: s)
         encOut = enc.outputs
     }
@@ -76,7 +76,7 @@ public final class ModelScorer: StepScorer {
     public func initialState(batchSize: Int) -> DecoderState {
         guard let encOut else { preconditionFailure("ModelScorer: encode(_:) before decoding") }
         precondition(batchSize == sourceLengths.count, "ModelScorer: batch of \(batchSize), encoded \(sourceLengths.count)")
-        return model.decoder.initState(model.arena, s0: s0.matrix(rows: batchSize, cols: model.config.decoderHidden),
+        return model.decoder.initState(model.arena, s0: MatrixRef(s0.ptr, rows: batchSize, cols: model.config.decoderHidden),
                                        encOut: encOut, srcLengths: sourceLengths)
     }
 
@@ -86,7 +86,7 @@ public final class ModelScorer: StepScorer {
         precondition(R == state.rows, "ModelScorer.step: \(R) tokens for \(state.rows) rows")
         let arena = model.arena
         ModelScorer.grow(&emb, R * E)
-        let x = emb.matrix(rows: R, cols: E)
+        let x = MatrixRef(emb.ptr, rows: R, cols: E)
         lastTokens.withUnsafeBufferPointer { model.targetEmbedding.forward(arena, ids: $0, into: x) }
         let o = model.decoder.step(arena, prevEmbedded: x, state: state)
         let logits = MatrixRef(out, rows: R, cols: V)
