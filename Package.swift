@@ -12,6 +12,13 @@ import PackageDescription
 //   NMTTrain    batching, the training loop, checkpoints and resume (text meets tensors here)
 //   NMTMetrics  BLEU and chrF as sacreBLEU computes them
 //   NMTDecode   beam search over a step-scorer protocol; knows nothing of the model
+// The numeric kernels are optimized even in debug builds, so that the debug-mode test suite
+// (gradient checks, the toy-task training test) runs in seconds; release drops the checks.
+let numericSettings: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
+    .unsafeFlags(["-O"], .when(configuration: .debug)),
+]
+
 let package = Package(
     name: "swift-nmt",
     platforms: [.macOS(.v13)],
@@ -38,13 +45,13 @@ let package = Package(
         .target(
             name: "NMTTensor",
             dependencies: ["COpenBLAS"],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+            swiftSettings: numericSettings
         ),
         .target(name: "NMTText", dependencies: ["CICU", "CZlib"]),
         .target(
             name: "NMTModel",
             dependencies: ["NMTTensor"],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+            swiftSettings: numericSettings
         ),
         .target(name: "NMTTrain", dependencies: ["NMTModel", "NMTText", "NMTMetrics", "NMTDecode"]),
         .target(name: "NMTMetrics"),

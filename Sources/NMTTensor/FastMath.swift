@@ -15,72 +15,37 @@ import Darwin
 
 public typealias Float8 = SIMD8<Float>
 
-@inlinable @inline(__always)
-public func fastExp(_ xIn: Float8) -> Float8 {
-    let x = xIn.clamped(lowerBound: Float8(repeating: -87.3), upperBound: Float8(repeating: 88.3))
-    let n = (x * 1.442_695_04).rounded(.toNearestOrEven)
-    // r = x - n·ln2 in two parts (Cody–Waite) to keep r exact.
-    var r = x - n * 0.693_145_75
-    r = r - n * 1.428_606_8e-6
-    var p = Float8(repeating: 1.0 / 5040.0)
-    p = p * r + 1.0 / 720.0
-    p = p * r + 1.0 / 120.0
-    p = p * r + 1.0 / 24.0
-    p = p * r + 1.0 / 6.0
-    p = p * r + 0.5
-    p = p * r + 1.0
-    p = p * r + 1.0
-    let ni = SIMD8<Int32>(n, rounding: .towardZero)
-    let bits = (ni &+ 127) &<< 23
-    let pow2 = unsafeBitCast(bits, to: Float8.self)
-    return p * pow2
-}
+// The kernels themselves live in FastMathSIMD.swift (simdExp / simdSigmoid / simdTanh, which
+// avoid float → int conversions that Swift 6.3 compiles to per-lane generic calls); the
+// `fast*` names below are the same functions.
 
 @inlinable @inline(__always)
-public func fastSigmoid(_ x: Float8) -> Float8 {
-    1 / (1 + fastExp(-x))
-}
+public func fastExp(_ x: Float8) -> Float8 { simdExp(x) }
 
 @inlinable @inline(__always)
-public func fastTanh(_ x: Float8) -> Float8 {
-    2 / (1 + fastExp(-2 * x)) - 1
-}
+public func fastSigmoid(_ x: Float8) -> Float8 { simdSigmoid(x) }
 
 @inlinable @inline(__always)
-public func fastExp(_ x: Float) -> Float { fastExp(Float8(repeating: x))[0] }
-@inlinable @inline(__always)
-public func fastSigmoid(_ x: Float) -> Float { 1 / (1 + fastExp(-x)) }
-@inlinable @inline(__always)
-public func fastTanh(_ x: Float) -> Float { 2 / (1 + fastExp(-2 * x)) - 1 }
+public func fastTanh(_ x: Float8) -> Float8 { simdTanh(x) }
 
-/// Applies `f` to `count` floats from `x` into `y` (which may equal `x`), eight at a time.
 @inlinable @inline(__always)
-func mapSIMD(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int, _ f: (Float8) -> Float8) {
-    var i = 0
-    while i + 8 <= count {
-        let v = UnsafeRawPointer(x + i).loadUnaligned(as: Float8.self)
-        UnsafeMutableRawPointer(y + i).storeBytes(of: f(v), as: Float8.self)
-        i += 8
-    }
-    if i < count {
-        var v = Float8()
-        for j in 0..<(count - i) { v[j] = x[i + j] }
-        let r = f(v)
-        for j in 0..<(count - i) { y[i + j] = r[j] }
-    }
-}
+public func fastExp(_ x: Float) -> Float { simdExp(x) }
+@inlinable @inline(__always)
+public func fastSigmoid(_ x: Float) -> Float { simdSigmoid(x) }
+@inlinable @inline(__always)
+public func fastTanh(_ x: Float) -> Float { simdTanh(x) }
 
 /// y = exp(x), elementwise (y may be x).
 @inlinable public func vExp(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-    mapSIMD(x, y, count, fastExp)
+    vSimdExp(x, y, count: count)
 }
 /// y = sigmoid(x), elementwise (y may be x).
 @inlinable public func vSigmoid(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-    mapSIMD(x, y, count, fastSigmoid)
+    vSimdSigmoid(x, y, count: count)
 }
 /// y = tanh(x), elementwise (y may be x).
 @inlinable public func vTanh(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-    mapSIMD(x, y, count, fastTanh)
+    vSimdTanh(x, y, count: count)
 }
 
 /// Largest of `count` floats (count > 0).

@@ -17,6 +17,8 @@ public struct ParallelData: Sendable {
     public var sourceUnknown = 0
     public var targetUnknown = 0
 
+    public init() {}
+
     public var summary: String {
         "\(pairs.count) pairs, \(targetTokens) target tokens; dropped \(droppedEmpty) with an empty side, "
             + "\(droppedLong) longer than the limit; skipped \(skippedInvalid) with invalid UTF-8"

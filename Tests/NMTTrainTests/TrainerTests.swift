@@ -1,0 +1,156 @@
+import Foundation
+import NMTModel
+import NMTTensor
+import NMTText
+import NMTTrain
+import Testing
+
+/// The training loop end to end at tiny sizes: it learns a toy task, resumes bit-exactly,
+/// and refuses bad input.
+@Suite struct TrainerTests {
+    static let symbols = (0..<10).map { "s\($0)" }
+
+    static func vocabulary() throws -> Vocabulary {
+        try Vocabulary(settings: TokenizerSettings(lang: "en"), entries: symbols.map { ($0, 100) })
+    }
+
+    /// Random sequences of 1...10 symbols; the target is the source reversed.
+    static func reverseData(_ n: Int, seed: UInt64, vocab: Vocabulary) -> ParallelData {
+        var rng = RNG(seed: seed)
+        var data = ParallelData()
+        for _ in 0..<n {
+            let words = (0..<(1 + rng.int(below: 10))).map { _ in symbols[rng.int(below: symbols.count)] }
+            let src = vocab.encode(words), tgt = vocab.encode(words.reversed())
+            data.pairs.append(SentencePair(source: src, target: tgt))
+            data.sourceLines.append(words.joined(separator: " "))
+            data.targetLines.append(words.reversed().joined(separator: " "))
+            data.targetTokens += tgt.count
+        }
+        return data
+    }
+
+    static func tinyModel(_ vocab: Vocabulary, dropout: Float = 0, seed: UInt64 = 1) -> Seq2Seq {
+        Seq2Seq(ModelConfig(sourceVocab: vocab.count, targetVocab: vocab.count, embedding: 16, encoderHidden: 24,
+                            encoderLayers: 1, decoderHidden: 32, attention: 24, preOutput: 32,
+                            dropout: dropout, labelSmoothing: 0), seed: seed)
+    }
+
+    static func tempDir() -> String {
+        let dir = NSTemporaryDirectory() + "nmt-trainer-test-\(UInt64.random(in: 0 ..< .max))"
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test func learnsToReverseSequences() throws {
+        let vocab = try Self.vocabulary()
+        let train = Self.reverseData(3000, seed: 1, vocab: vocab)
+        let test = Self.reverseData(200, seed: 2, vocab: vocab)
+        let model = Self.tinyModel(vocab)
+        var options = TrainerOptions()
+        options.batchTokens = 400
+        options.learningRate = 0.01
+        options.maxSteps = 700
+        options.logEvery = 0
+        options.maxEpochs = 100
+        let dir = Self.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let trainer = try Trainer(model: model, sourceVocab: vocab, targetVocab: vocab, train: train, valid: nil,
+                                  options: options, outputDir: dir)
+        try trainer.run()
+        let translator = try Translator(model: model, sourceVocab: vocab, targetVocab: vocab,
+                                        options: TranslateOptions(greedy: true, lengthPenalty: 0))
+        let out = translator.translate(test.sourceLines).map(\.text)
+        let exact = zip(out, test.targetLines).filter { $0 == $1 }.count
+        #expect(Double(exact) / Double(test.targetLines.count) >= 0.95, "exact match \(exact)/\(test.targetLines.count)")
+        // last/ holds a loadable model equal to the trained one.
+        let loaded = try ModelDirectory.load(dir + "/last")
+        #expect(Array(UnsafeBufferPointer(start: loaded.model.arena.values, count: model.arena.count))
+                == Array(UnsafeBufferPointer(start: model.arena.values, count: model.arena.count)))
+    }
+
+    @Test func resumedRunEqualsUninterruptedRunBitForBit() throws {
+        let vocab = try Self.vocabulary()
+        let train = Self.reverseData(120, seed: 3, vocab: vocab)
+        let valid = Self.reverseData(20, seed: 4, vocab: vocab)
+        var options = TrainerOptions()
+        options.batchTokens = 60          // ~12 batches an epoch: the run crosses epochs and validations
+        options.logEvery = 0
+        options.patience = 1
+        func values(_ m: Seq2Seq) -> [UInt32] {
+            Array(UnsafeBufferPointer(start: m.arena.values, count: m.arena.count)).map(\.bitPattern)
+        }
+        // 2N steps at once.
+        let dirA = Self.tempDir(), dirB = Self.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dirA); try? FileManager.default.removeItem(atPath: dirB) }
+        options.maxSteps = 30
+        let a = Self.tinyModel(vocab, dropout: 0.3, seed: 9)
+        let ta = try Trainer(model: a, sourceVocab: vocab, targetVocab: vocab, train: train, valid: valid,
+                             options: options, outputDir: dirA)
+        let stateA = try ta.run()
+        // N steps, stop, resume from disk, N more.
+        options.maxSteps = 15
+        let b = Self.tinyModel(vocab, dropout: 0.3, seed: 9)
+        try Trainer(model: b, sourceVocab: vocab, targetVocab: vocab, train: train, valid: valid,
+                    options: options, outputDir: dirB).run()
+        let (loaded, state) = try Checkpoint.resume(dirB)
+        #expect(state.step == 15)
+        options.maxSteps = 30
+        let tb = try Trainer(model: loaded.model, sourceVocab: vocab, targetVocab: vocab, train: train, valid: valid,
+                             options: options, outputDir: dirB, state: state)
+        let stateB = try tb.run()
+        #expect(stateA.step == 30 && stateB.step == 30 && stateA.epoch >= 2)
+        #expect(values(a) == values(loaded.model))
+        #expect(stateA.rng == stateB.rng && stateA.learningRate == stateB.learningRate && stateA.bestScore == stateB.bestScore)
+        // And the interrupted run's last/ on disk holds the same weights.
+        let reloaded = try Checkpoint.resume(dirB).0
+        #expect(values(a) == values(reloaded.model))
+    }
+
+    @Test func nonFiniteLossesSkipBatchesThenStopWithoutSavingNaN() throws {
+        let vocab = try Self.vocabulary()
+        let train = Self.reverseData(50, seed: 5, vocab: vocab)
+        let model = Self.tinyModel(vocab)
+        let bias = model.arena.param(named: "generator.bias")!
+        model.arena.value(bias).fill(.nan)
+        var options = TrainerOptions()
+        options.batchTokens = 40
+        options.logEvery = 0
+        let dir = Self.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let trainer = try Trainer(model: model, sourceVocab: vocab, targetVocab: vocab, train: train, valid: nil,
+                                  options: options, outputDir: dir)
+        #expect(throws: TrainingError.self) { try trainer.run() }
+        #expect(trainer.state.step == 0)
+        #expect(throws: CheckpointError.self) { try trainer.saveLast() }
+        #expect(!FileManager.default.fileExists(atPath: dir + "/last/model.safetensors"))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/best"))
+    }
+
+    @Test func unequalCorpusFilesNameBothFilesAndCounts() throws {
+        let vocab = try Self.vocabulary()
+        let dir = Self.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "s1 s2\ns3\ns4\n".write(toFile: dir + "/a.src", atomically: true, encoding: .utf8)
+        try "s2 s1\ns3\n".write(toFile: dir + "/a.tgt", atomically: true, encoding: .utf8)
+        do {
+            _ = try ParallelData.load(sourcePath: dir + "/a.src", targetPath: dir + "/a.tgt", sourceVocab: vocab,
+                                      targetVocab: vocab, maxLength: 80)
+            Issue.record("unequal files were accepted")
+        } catch {
+            let message = "\(error)"
+            #expect(message.contains("a.src") && message.contains("a.tgt"), "\(message)")
+            #expect(message.contains("3") && message.contains("2"), "\(message)")
+        }
+    }
+
+    @Test func longAndEmptyPairsAreDroppedAndCounted() throws {
+        let vocab = try Self.vocabulary()
+        let dir = Self.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "s1 s2\n\ns1 s2 s3 s4 s5\ns3\n".write(toFile: dir + "/b.src", atomically: true, encoding: .utf8)
+        try "s2 s1\ns1\ns1\n\n".write(toFile: dir + "/b.tgt", atomically: true, encoding: .utf8)
+        let d = try ParallelData.load(sourcePath: dir + "/b.src", targetPath: dir + "/b.tgt", sourceVocab: vocab,
+                                      targetVocab: vocab, maxLength: 4)
+        #expect(d.pairs.count == 1 && d.droppedEmpty == 2 && d.droppedLong == 1)
+    }
+}
