@@ -5,7 +5,7 @@
 # Prints the best of 3 wall-clock times for each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SCRATCH=${SCRATCH:-.build-text}
+SCRATCH=${SCRATCH:-.build}
 swift build -c release --scratch-path "$SCRATCH" --product nmt-vocab >&2
 BIN="$SCRATCH/release/nmt-vocab"
 CORPUS=corpora/multi30k/train.de.gz

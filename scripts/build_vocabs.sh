@@ -5,7 +5,7 @@
 # Usage: scripts/build_vocabs.sh   (from anywhere; builds nmt-vocab in release mode)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SCRATCH=${SCRATCH:-.build-text}
+SCRATCH=${SCRATCH:-.build}
 swift build -c release --scratch-path "$SCRATCH" --product nmt-vocab >&2
 BIN="$SCRATCH/release/nmt-vocab"
 for lang in de en fr cs; do

@@ -5,7 +5,7 @@
 # Prints OK/FAIL per file; exits non-zero if any file fails.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-SCRATCH=${SCRATCH:-.build-text}
+SCRATCH=${SCRATCH:-.build}
 swift build -c release --scratch-path "$SCRATCH" --product nmt-vocab >&2 || exit 2
 BIN="$SCRATCH/release/nmt-vocab"
 tmp=$(mktemp -d)

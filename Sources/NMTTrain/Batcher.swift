@@ -102,8 +102,14 @@ public struct Batcher: Sendable {
         return batches
     }
 
+    /// The batch of these pairs, longest source first (the encoder then runs its per-step
+    /// products on a shrinking prefix of rows).
     public func batch(_ indices: [Int]) -> Batch {
-        Batch(indices.map { pairs[$0] }, indices: indices)
+        let ordered = indices.enumerated().sorted {
+            let a = pairs[$0.element].source.count, b = pairs[$1.element].source.count
+            return a != b ? a > b : $0.offset < $1.offset
+        }.map(\.element)
+        return Batch(ordered.map { pairs[$0] }, indices: ordered)
     }
 }
 
