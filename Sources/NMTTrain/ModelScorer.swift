@@ -98,7 +98,14 @@ public final class ModelScorer: StepScorer {
             model.generator.forward(arena, o, into: logits)
             for r in 0..<R { logSoftmaxInPlace(out + r * V, count: V) }
         }
+        for id in suppressedTokens where id >= 0 && Int(id) < V {
+            for r in 0..<R { out[r * V + Int(id)] = -.infinity }
+        }
     }
+
+    /// Tokens never generated (their log-probabilities are set to -inf after the softmax):
+    /// <mask> by default (<pad> and <s> are masked by the search itself).
+    public var suppressedTokens: [Int32] = [SpecialIds.mask]
 
     /// Up to this many rows, `step` uses its own generator kernel instead of sgemm.
     public var smallRows = 8

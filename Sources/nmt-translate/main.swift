@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import NMTMetrics
+import NMTModel
 import NMTTensor
 import NMTText
 import NMTTrain
@@ -103,6 +104,13 @@ struct NMTTranslate: ParsableCommand {
     @Flag(help: "No progress or timing on standard error.")
     var quiet = false
 
+    // For tests and benchmarks: write a random-weight model to -m DIR and exit.
+    @Option(parsing: .upToNextOption, help: .hidden)
+    var initRandom: [String] = []
+
+    @Flag(help: .hidden)
+    var tiny = false
+
     func validate() throws {
         if beam < 1 { throw ValidationError("--beam must be at least 1") }
         if nBest < 1 { throw ValidationError("--n-best must be at least 1") }
@@ -111,6 +119,7 @@ struct NMTTranslate: ParsableCommand {
         if maxSrcLen < 1 { throw ValidationError("--max-src-len must be at least 1") }
         if maxLenRatio < 0 || maxLenAdd < 0 || minLen < 0 { throw ValidationError("length limits must not be negative") }
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
+        if !initRandom.isEmpty && initRandom.count != 2 { throw ValidationError("--init-random takes SRC_VOCAB TGT_VOCAB") }
         if !score.isEmpty && score.count != 2 { throw ValidationError("--score takes two files: SRC TGT") }
         if !score.isEmpty && !files.isEmpty { throw ValidationError("--score reads its own two files; give no input files") }
     }
@@ -131,6 +140,16 @@ struct NMTTranslate: ParsableCommand {
 
     func main() throws {
         if let t = threads { BLASThreads.set(t) }
+        if initRandom.count == 2 {
+            if !force && AtomicFile.fileExists(model) { throw TextError.outputExists(path: model) }
+            let src = try Vocabulary.load(path: initRandom[0]), tgt = try Vocabulary.load(path: initRandom[1])
+            let config = tiny
+                ? ModelConfig(sourceVocab: src.count, targetVocab: tgt.count, embedding: 8, encoderHidden: 6,
+                              encoderLayers: 1, decoderHidden: 10, attention: 7, preOutput: 9)
+                : ModelConfig(sourceVocab: src.count, targetVocab: tgt.count)
+            try ModelDirectory.save(Seq2Seq(config, seed: 1), sourceVocab: src, targetVocab: tgt, to: model)
+            return
+        }
         let start = Date()
         let loaded = try ModelDirectory.load(model)
         let options = TranslateOptions(

@@ -78,6 +78,7 @@ let tinySources = [
 
         // Scorer path: forced decoding, all rows kept.
         let scorer = ModelScorer(model: m)
+        scorer.suppressedTokens = []
         scorer.encode(sources)
         var state = scorer.initialState(batchSize: B)
         var out = [Float](repeating: 0, count: B * V)
@@ -112,6 +113,13 @@ let tinySources = [
         #expect(abs(total - goldSum) < 1e-4 * max(1, nll))
         #expect(scores.map(\.tokens) == [4, 6, 2])
         for s in scores { #expect(s.perplexity >= 1) }
+    }
+
+    @Test func maskIsNeverGenerated() throws {
+        let tiny = try TinyTranslationModel()
+        tiny.model.arena.value(tiny.model.generator.bias!).ptr[Int(SpecialIds.mask)] += 50
+        let t = try tiny.translator(TranslateOptions(beamSize: 3, minLen: 1, nBest: 3)).translate(tinySources)
+        for x in t { for h in x.nBest { #expect(!h.ids.contains(SpecialIds.mask) && !h.ids.isEmpty && !h.text.isEmpty) } }
     }
 
     @Test func logSoftmaxMatchesDouble() {
