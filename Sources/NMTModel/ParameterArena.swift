@@ -71,8 +71,9 @@ public final class ParameterArena {
         return p
     }
 
-    /// Allocates the four buffers (zeroed) and initialises the values.
-    public func allocate(seed: UInt64) {
+    /// Allocates the four buffers (zeroed) and initialises the values from `seed`; with a nil
+    /// seed the values stay zero (for a model about to be loaded from a file).
+    public func allocate(seed: UInt64?) {
         precondition(!isAllocated, "allocate called twice")
         for buf in [values, grads, adamM, adamV] { buf.deallocate() }
         let n = max(count, 1)
@@ -81,6 +82,7 @@ public final class ParameterArena {
         adamM = .allocate(capacity: n); adamM.initialize(repeating: 0, count: n)
         adamV = .allocate(capacity: n); adamV.initialize(repeating: 0, count: n)
         isAllocated = true
+        guard let seed else { return }
         var rng = RNG(seed: seed)
         for (p, how) in zip(params, inits) { initialize(p, how, &rng) }
     }

@@ -73,8 +73,9 @@ public final class Seq2Seq {
     let s0B = GrowBuffer(), dS0B = GrowBuffer(), dFinalHB = GrowBuffer(), dEncOutB = GrowBuffer()
     let logitsB = GrowBuffer(), dOB = GrowBuffer()
 
-    /// Builds the model and initialises its parameters from `seed`.
-    public init(_ config: ModelConfig, seed: UInt64) {
+    /// Builds the model and initialises its parameters from `seed` (nil: all zero, for a model
+    /// whose weights are about to be loaded).
+    public init(_ config: ModelConfig, seed: UInt64?) {
         self.config = config
         let arena = ParameterArena()
         self.arena = arena
@@ -87,7 +88,7 @@ public final class Seq2Seq {
         generator = Linear(arena, name: "generator", input: config.preOutput, output: config.targetVocab)
         embeddingDropout = Dropout(p: config.dropout)
         arena.allocate(seed: seed)
-        encoder.initializeForgetBias(arena)
+        if seed != nil { encoder.initializeForgetBias(arena) }
     }
 
     /// Forward and backward over one batch; parameter gradients are accumulated (+=).

@@ -134,7 +134,7 @@ public enum ModelDirectory {
         guard let data = FileManager.default.contents(atPath: weightsPath) else {
             throw ModelDirectoryError.weights(path: weightsPath, reason: "cannot read the weights file")
         }
-        let model = Seq2Seq(config.model, seed: 0)
+        let model = Seq2Seq(config.model, seed: nil)   // weights come from the file
         do {
             let (tensors, _) = try Safetensors.decode(Array(data))
             try Safetensors.load(tensors, into: model.arena)
