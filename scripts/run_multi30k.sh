@@ -24,7 +24,8 @@ for lang in de en; do
     fi
 done
 echo "== sample (tokenized, first 3 training sentences)"
-zcat "$DATA/train.de.gz" | head -n 3 | "$BIN/nmt-vocab" tokenize --vocab "$OUT/vocab/de.vocab"
+# (process substitution: under pipefail, zcat's SIGPIPE from head would end the script)
+"$BIN/nmt-vocab" tokenize --vocab "$OUT/vocab/de.vocab" < <(zcat "$DATA/train.de.gz" | head -n 3)
 
 if [ -f "$OUT/model/last/training-state.json" ]; then
     "$BIN/nmt-train" --resume "$OUT/model" --max-minutes "$MINUTES"
