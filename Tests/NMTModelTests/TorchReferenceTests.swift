@@ -79,4 +79,16 @@ import Glibc
         check("contexts", d.contexts, Self.contexts, floor: 1e-2)
         check("attention weights", d.attentionWeights, Self.attention, floor: 1e-2)
     }
+
+    /// With TORCH_REFERENCE_EXPORT=<path> set, writes the reference model as safetensors, for checking
+    /// scripts/bench/torch_reference.py's --load-safetensors (its `eval` mode must print lossSum):
+    ///   python3 scripts/bench/torch_reference.py eval --load-safetensors <path> --src-vocab 9 --tgt-vocab 8 \
+    ///     --emb 4 --enc-hidden 3 --enc-layers 2 --dec-hidden 4 --attention 3 --pre-output 5 --dropout 0
+    @Test func exportForTorchLoading() {
+        guard let path = getenv("TORCH_REFERENCE_EXPORT").map({ String(cString: $0) }) else { return }
+        let bytes = Safetensors.encode(Self.referenceModel().arena)
+        guard let f = fopen(path, "wb") else { Issue.record("cannot open \(path)"); return }
+        #expect(bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f) } == bytes.count)
+        fclose(f)
+    }
 }

@@ -270,7 +270,7 @@ def load_swift_params(model, tensors):
     rows of the embeddings := 0 (swift-nmt never reads row 0: id 0 embeds to zeros)."""
     for name in swift_param_names(model.L):
         dst = swift_to_torch(model, name)
-        src = torch.from_numpy(np.ascontiguousarray(tensors[name])).to(dst.dtype)
+        src = torch.from_numpy(np.array(tensors[name]))          # a writable copy.to(dst.dtype)
         if tuple(src.shape) != tuple(dst.shape):
             raise ValueError(f"{name}: shape {tuple(src.shape)}, torch expects {tuple(dst.shape)}")
         dst.copy_(src)
@@ -320,6 +320,14 @@ def build_model(a, dtype=torch.float32):
     return m
 
 
+def cpu_seconds():
+    """User + system CPU time of this process (all threads). Next to the wall time it shows
+    contention: with 1 thread, cpu ≈ wall on an idle machine; with N threads OpenMP's spinning
+    counts as CPU, so cpu/wall near N means the threads ran, far below N means they waited."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0   # Linux: KiB
 
@@ -362,6 +370,7 @@ def run_train(a):
     for i in range(a.warmup):
         step(i)
     times, tokens_total, losses = [], 0, []
+    cpu0 = cpu_seconds()
     t_all = time.perf_counter()
     for i in range(a.steps):
         t0 = time.perf_counter()
@@ -370,6 +379,7 @@ def run_train(a):
         tokens_total += tok
         losses.append(l)
     wall = time.perf_counter() - t_all
+    cpu = cpu_seconds() - cpu0
     fpt, rows = flops_per_target_token(a)
     tps = tokens_total / wall
     res = {
@@ -379,6 +389,7 @@ def run_train(a):
         "target_tokens_per_s": round(tps, 1),
         "ms_per_step": round(1000 * wall / a.steps, 2),
         "ms_per_step_median": round(1000 * sorted(times)[len(times) // 2], 2),
+        "cpu_s_per_step": round(cpu / a.steps, 3),
         "mflop_per_target_token": round(fpt / 1e6, 2),
         "mflop_rows_forward": {k: round(v / 1e6, 3) for k, v in rows.items()},
         "gflop_per_s": round(tps * fpt / 1e9, 1),
@@ -425,16 +436,19 @@ def run_decode(a):
         model.beam(*make_src(ordered[:8]), K=a.beam)
         for name, fn, bs in (("greedy_batched", "greedy", a.batch), ("greedy_single", "greedy", 1),
                              ("beam_batched", "beam", a.batch), ("beam_single", "beam", 1)):
-            n = N if bs > 1 or a.single_sentences is None else min(N, a.single_sentences)
-            t0 = time.perf_counter()
+            pool = ordered
+            if bs == 1 and a.single_sentences and a.single_sentences < N:
+                pool = ordered[::N // a.single_sentences][:a.single_sentences]   # same length mix
+            n = len(pool)
+            c0, t0 = cpu_seconds(), time.perf_counter()
             for i in range(0, n, bs):
-                chunk = ordered[i:i + bs]
+                chunk = pool[i:i + bs]
                 if fn == "greedy":
                     model.greedy(*make_src(chunk))
                 else:
                     model.beam(*make_src(chunk), K=a.beam)
-            dt = time.perf_counter() - t0
-            res[name] = {"sentences": n, "seconds": round(dt, 3), "sentences_per_s": round(n / dt, 1),
+            dt, cpu = time.perf_counter() - t0, cpu_seconds() - c0
+            res[name] = {"sentences": n, "seconds": round(dt, 3), "cpu_seconds": round(cpu, 3), "sentences_per_s": round(n / dt, 1),
                          "ms_per_sentence": round(1000 * dt / n, 3)}
     res["peak_rss_mb"] = round(peak_rss_mb(), 1)
     print(json.dumps(res, indent=1))
@@ -492,7 +506,7 @@ def main():
                     help="training decoder: split input projection (one gemm for all embeddings) or nn.GRUCell on [e;c]")
     ap.add_argument("--sentences", type=int, default=1000)
     ap.add_argument("--single-sentences", type=int, default=None,
-                    help="decode only this many sentences in the one-at-a-time modes (default: all)")
+                    help="one-at-a-time modes: decode only this many (every k-th by length, default: all)")
     ap.add_argument("--src-file", default=None, help="source ids, one sentence per line, space separated")
     ap.add_argument("--beam", type=int, default=5)
     ap.add_argument("--load-safetensors", default=None, help="a swift-nmt model.safetensors")
