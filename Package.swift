@@ -26,6 +26,7 @@ let package = Package(
         .executable(name: "nmt-vocab", targets: ["nmt-vocab"]),
         .executable(name: "nmt-train", targets: ["nmt-train"]),
         .executable(name: "nmt-translate", targets: ["nmt-translate"]),
+        .executable(name: "nmt-fill", targets: ["nmt-fill"]),
         .library(name: "NMTText", targets: ["NMTText"]),
         .library(name: "NMTTensor", targets: ["NMTTensor"]),
         .library(name: "NMTModel", targets: ["NMTModel"]),
@@ -65,6 +66,10 @@ let package = Package(
             dependencies: ["NMTTrain", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
+            name: "nmt-fill",
+            dependencies: ["NMTTrain", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(
             name: "nmt-vocab",
             dependencies: ["NMTText", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
@@ -77,6 +82,6 @@ let package = Package(
         .testTarget(name: "NMTMetricsTests", dependencies: ["NMTMetrics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NMTDecodeTests", dependencies: ["NMTDecode"]),
         // End-to-end tests run the built executables on small fixtures.
-        .testTarget(name: "CLITests", dependencies: ["nmt-vocab", "nmt-translate"]),
+        .testTarget(name: "CLITests", dependencies: ["nmt-vocab", "nmt-translate", "nmt-fill", "nmt-train"]),
     ]
 )

@@ -1,5 +1,6 @@
-// nmt-train: train a translation model (BiLSTM encoder → GRU attention decoder).
-// Parses arguments, loads data, hands off to NMTTrain.Trainer, prints progress.
+// nmt-train: train a translation model (BiLSTM encoder → GRU attention decoder), the default
+// subcommand `translate`, or a fill-in-the-blank model (`nmt-train fill`, FillTrain.swift).
+// Parses arguments, loads data, hands off to NMTTrain.Trainer / FillTrainer, prints progress.
 
 import ArgumentParser
 import Foundation
@@ -65,7 +66,7 @@ enum ValidationTranslator {
 
 struct NMTTrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "nmt-train",
+        commandName: "translate",
         abstract: "Train a translation model (bidirectional LSTM encoder, GRU decoder with attention).",
         discussion: """
         Example (German → English on the shipped Multi30k data):
@@ -238,4 +239,12 @@ struct NMTTrainCommand: ParsableCommand {
     }
 }
 
-NMTTrainCommand.main()
+struct NMTTrainRoot: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nmt-train",
+        abstract: "Train a translation model (default) or a fill-in-the-blank model (nmt-train fill).",
+        subcommands: [NMTTrainCommand.self, FillTrainCommand.self],
+        defaultSubcommand: NMTTrainCommand.self)
+}
+
+NMTTrainRoot.main()

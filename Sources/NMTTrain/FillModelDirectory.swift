@@ -1,0 +1,199 @@
+// A fill model on disk (task "fill"): the same layout and guarantees as a translation model
+// directory (ModelDirectory.swift), with one vocabulary:
+//
+//   config.json          {"format": "swift-nmt-model", "version": 1, "task": "fill",
+//                          "model": FillConfig, "vocab": {"file", "hash", "size"},
+//                          "corpus": the training corpus (for the n-gram baselines of --eval)}
+//   vocab.vocab          the vocabulary (its header carries the tokenizer settings)
+//   model.safetensors    the weights (FillModel.swift lists the tensors)
+//
+// A training directory holds best/ (lowest validation perplexity), last/ (with
+// optimizer.safetensors and training-state.json, as Checkpoint.swift), run.json and
+// train.log.jsonl. Loading reads the task first, so handing a translation model to nmt-fill
+// (or a fill model to a translation loader that checks) gives a clear error.
+
+import Foundation
+import NMTModel
+import NMTTensor
+import NMTText
+
+public struct FillFileConfig: Codable, Sendable, Equatable {
+    public var format: String = ModelFileConfig.formatName
+    public var version: Int = ModelFileConfig.currentVersion
+    public var task: String = "fill"
+    public var model: FillConfig
+    public var vocab: VocabularyRef
+    public var corpus: [String]
+}
+
+/// Just the fields every model config has, to check the task before decoding the rest.
+struct ModelConfigHeader: Codable {
+    var format: String
+    var version: Int
+    var task: String?
+}
+
+public struct LoadedFillModel {
+    public let directory: String
+    public let config: FillFileConfig
+    public let vocab: Vocabulary
+    public let model: FillModel
+}
+
+public enum FillModelDirectory {
+    public static let task = "fill"
+    public static let vocabFile = "vocab.vocab"
+
+    static func join(_ a: String, _ b: String) -> String { ModelDirectory.join(a, b) }
+
+    /// Reads the task of the model directory at `dir` ("translation" when the field is absent).
+    public static func task(ofModelAt path: String) throws -> String {
+        let dir = try ModelDirectory.resolve(path)
+        let cfgPath = join(dir, ModelDirectory.configFile)
+        guard let data = FileManager.default.contents(atPath: cfgPath) else { throw ModelDirectoryError.notAModel(path) }
+        guard let h = try? JSONDecoder().decode(ModelConfigHeader.self, from: data), h.format == ModelFileConfig.formatName else {
+            throw ModelDirectoryError.badConfig(path: cfgPath, reason: "not a swift-nmt model config")
+        }
+        return h.task ?? "translation"
+    }
+
+    public static func save(_ model: FillModel, vocab: Vocabulary, corpus: [String], to dir: String) throws {
+        try AtomicFile.createDirectories(dir)
+        try AtomicFile.write(vocab.serialized(), to: join(dir, vocabFile), force: true)
+        let weights = Safetensors.encode(model.arena, metadata: ["format": "pt", "producer": "swift-nmt"])
+        try AtomicFile.write(weights, to: join(dir, ModelDirectory.weightsFile), force: true)
+        let config = FillFileConfig(model: model.config,
+                                    vocab: VocabularyRef(file: vocabFile, hash: vocab.contentHash, size: vocab.count),
+                                    corpus: corpus)
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(Array(try enc.encode(config)) + [0x0A], to: join(dir, ModelDirectory.configFile), force: true)
+    }
+
+    /// Loads a fill model from a model directory or a training directory (→ best/).
+    public static func load(_ path: String) throws -> LoadedFillModel {
+        let dir = try ModelDirectory.resolve(path)
+        let found = try task(ofModelAt: dir)
+        guard found == task else { throw ModelDirectoryError.wrongTask(path: dir, found: found, expected: task) }
+        let cfgPath = join(dir, ModelDirectory.configFile)
+        let config: FillFileConfig
+        do {
+            config = try JSONDecoder().decode(FillFileConfig.self, from: FileManager.default.contents(atPath: cfgPath) ?? Data())
+        } catch {
+            throw ModelDirectoryError.badConfig(path: cfgPath, reason: "not a valid fill model config (\(error))")
+        }
+        guard config.version <= ModelFileConfig.currentVersion else {
+            throw ModelDirectoryError.badConfig(path: cfgPath, reason: "format version \(config.version) is newer than this program")
+        }
+        let vocab = try Vocabulary.load(path: join(dir, config.vocab.file))
+        guard vocab.contentHash == config.vocab.hash, vocab.count == config.vocab.size, vocab.count == config.model.vocab else {
+            throw ModelDirectoryError.vocabularyMismatch(path: dir, reason: "the vocabulary \(config.vocab.file) is not the one the model was trained with")
+        }
+        let weightsPath = join(dir, ModelDirectory.weightsFile)
+        guard let data = FileManager.default.contents(atPath: weightsPath) else {
+            throw ModelDirectoryError.weights(path: weightsPath, reason: "cannot read the weights file")
+        }
+        let model = FillModel(config.model, seed: nil)
+        do {
+            let (tensors, _) = try Safetensors.decode(Array(data))
+            try Safetensors.load(tensors, into: model.arena)
+        } catch {
+            throw ModelDirectoryError.weights(path: weightsPath, reason: "\(error)")
+        }
+        return LoadedFillModel(directory: dir, config: config, vocab: vocab, model: model)
+    }
+}
+
+/// best/ and last/ checkpoints of a fill training run (same protocol as Checkpoint).
+public enum FillCheckpoint {
+    static func join(_ a: String, _ b: String) -> String { ModelDirectory.join(a, b) }
+
+    public static func saveModel(_ model: FillModel, vocab: Vocabulary, corpus: [String], dir: String, name: String,
+                                 state: TrainingState? = nil) throws {
+        guard Checkpoint.allFinite(model.arena.values, model.arena.count) else { throw CheckpointError.nonFinite("the model") }
+        let tmp = join(dir, ".\(name).tmp"), final = join(dir, name), old = join(dir, ".\(name).old")
+        let fm = FileManager.default
+        try? fm.removeItem(atPath: tmp)
+        try FillModelDirectory.save(model, vocab: vocab, corpus: corpus, to: tmp)
+        if let state {
+            let arena = model.arena
+            var tensors: [(name: String, shape: [Int], data: UnsafePointer<Float>)] = []
+            for p in arena.params { tensors.append(("m.\(p.name)", p.shape, UnsafePointer(arena.adamM + p.offset))) }
+            for p in arena.params { tensors.append(("v.\(p.name)", p.shape, UnsafePointer(arena.adamV + p.offset))) }
+            try AtomicFile.write(Safetensors.encode(tensors), to: join(tmp, Checkpoint.optimizerFile), force: true)
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try AtomicFile.write(Array(try enc.encode(state)) + [0x0A], to: join(tmp, Checkpoint.stateFile), force: true)
+        }
+        try? fm.removeItem(atPath: old)
+        if fm.fileExists(atPath: final) { try fm.moveItem(atPath: final, toPath: old) }
+        try fm.moveItem(atPath: tmp, toPath: final)
+        try? fm.removeItem(atPath: old)
+        Checkpoint.syncDirectory(dir)
+    }
+
+    /// Loads `dir/last` (or `.last.old`): the model with its Adam moments, and the state.
+    public static func resume(_ dir: String) throws -> (LoadedFillModel, TrainingState) {
+        var last = join(dir, "last")
+        if !AtomicFile.fileExists(join(last, Checkpoint.stateFile)) { last = join(dir, ".last.old") }
+        guard AtomicFile.fileExists(join(last, Checkpoint.stateFile)) else { throw CheckpointError.notResumable(dir) }
+        let loaded = try FillModelDirectory.load(last)
+        let statePath = join(last, Checkpoint.stateFile)
+        let state: TrainingState
+        do {
+            state = try JSONDecoder().decode(TrainingState.self, from: Data(contentsOf: URL(fileURLWithPath: statePath)))
+            _ = state.rngState
+        } catch {
+            throw CheckpointError.corrupt(path: statePath, reason: "unreadable training state (\(error))")
+        }
+        let optPath = join(last, Checkpoint.optimizerFile)
+        guard let bytes = FileManager.default.contents(atPath: optPath) else {
+            throw CheckpointError.corrupt(path: optPath, reason: "missing optimizer state")
+        }
+        do {
+            let (tensors, _) = try Safetensors.decode(Array(bytes))
+            let arena = loaded.model.arena
+            for p in arena.params {
+                guard let m = tensors["m.\(p.name)"], let v = tensors["v.\(p.name)"], m.shape == p.shape, v.shape == p.shape else {
+                    throw CheckpointError.corrupt(path: optPath, reason: "moments of \(p.name) missing or misshapen")
+                }
+                m.values.withUnsafeBufferPointer { (arena.adamM + p.offset).update(from: $0.baseAddress!, count: p.count) }
+                v.values.withUnsafeBufferPointer { (arena.adamV + p.offset).update(from: $0.baseAddress!, count: p.count) }
+            }
+        } catch let e as CheckpointError {
+            throw e
+        } catch {
+            throw CheckpointError.corrupt(path: optPath, reason: "\(error)")
+        }
+        return (loaded, state)
+    }
+}
+
+/// What a fill training run was started with (run.json), for --resume.
+public struct FillRunRecord: Codable, Sendable, Equatable {
+    public var task = "fill"
+    public var corpus: [String]
+    public var valid: String?
+    public var options: TrainerOptions
+    public var maxLength: Int
+
+    public init(corpus: [String], valid: String?, options: TrainerOptions, maxLength: Int) {
+        self.corpus = corpus; self.valid = valid; self.options = options; self.maxLength = maxLength
+    }
+
+    public func save(_ dir: String) throws {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(Array(try enc.encode(self)) + [0x0A], to: ModelDirectory.join(dir, RunRecord.file), force: true)
+    }
+
+    public static func load(_ dir: String) throws -> FillRunRecord {
+        let path = ModelDirectory.join(dir, RunRecord.file)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CheckpointError.corrupt(path: path, reason: "missing: the run's settings are needed to resume")
+        }
+        do { return try JSONDecoder().decode(FillRunRecord.self, from: data) } catch {
+            throw CheckpointError.corrupt(path: path, reason: "not a fill training run, or unreadable run settings (\(error))")
+        }
+    }
+}

@@ -1,0 +1,152 @@
+// nmt-train fill: train the fill-in-the-blank model (forward + backward LSTM LMs over a
+// monolingual corpus; NMTModel.FillModel). Same batching, validation, checkpoints, progress
+// display and exact resume as translation training.
+
+import ArgumentParser
+import Foundation
+import NMTModel
+import NMTTensor
+import NMTText
+import NMTTrain
+
+struct FillTrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fill",
+        abstract: "Train a fill-in-the-blank model (forward and backward LSTM language models).",
+        discussion: """
+        Example (English, the shipped Multi30k data):
+          nmt-train fill --corpus corpora/multi30k/train.en.gz --lang en \\
+            --vocab vocab/multi30k.en.vocab --valid corpora/multi30k/val.en.gz -o runs/fill/en --max-minutes 20
+        --left-only trains the left-to-right LSTM language model of the same size (the baseline
+        of nmt-fill --eval). Ctrl-C saves last/; nmt-train fill --resume DIR continues exactly.
+        """)
+
+    @Option(parsing: .upToNextOption, help: "Training corpus file(s), plain or .gz, one sentence a line.") var corpus: [String] = []
+    @Option(help: "Language (to build the vocabulary when --vocab is not given).") var lang: String?
+    @Option(help: "Vocabulary (built from the corpus, min count 2, when omitted).") var vocab: String?
+    @Option(help: "Validation file (perplexity; best/ keeps the lowest).") var valid: String?
+    @Option(name: .shortAndLong, help: "Output directory.") var output: String?
+    @Option(help: "Continue the run saved in this directory.") var resume: String?
+    @Flag(help: "Use an output directory that exists and is not a resumable run.") var force = false
+
+    @Flag(name: .customLong("left-only"), help: "Left-to-right LSTM LM only (baseline).") var leftOnly = false
+    @Flag(name: .customLong("bidirectional"), help: "Both directions (the default).") var bidirectional = false
+    @Option(help: "Embedding size.") var embedding = 256
+    @Option(help: "LSTM size per direction.") var hidden = 512
+    @Option(help: "LSTM layers per direction.") var layers = 1
+    @Option(help: "Size of the hidden layer before the softmax.") var preOutput = 512
+    @Option(help: "Dropout.") var dropout: Float = 0.3
+    @Option(help: "Probability that a word's input is replaced by <mask> in training.") var inputMask: Float = 0.1
+    @Option(help: "Label smoothing.") var labelSmoothing: Float = 0.1
+
+    @Option(help: "Tokens per batch (padded).") var batchTokens = 2000
+    @Option(help: "Drop sentences longer than this many tokens.") var maxLen = 80
+    @Option(help: "Adam learning rate.") var learningRate: Float = 1e-3
+    @Option(help: "Clip gradients to this global norm.") var clipNorm: Double = 5
+    @Option(help: "Halve the learning rate after this many validations without improvement.") var patience = 1
+    @Option(help: "Stop after this many validations without improvement.") var earlyStop = 4
+    @Option(help: "Maximum epochs.") var maxEpochs = 30
+    @Option(help: "Time budget in minutes (0: none).") var maxMinutes: Double = 0
+    @Option(help: "Step budget (0: none).") var maxSteps = 0
+    @Option(help: "Also validate every N steps (0: once per epoch).") var validEvery = 0
+    @Option(help: "Log every N steps.") var logEvery = 100
+    @Option(help: "Random seed.") var seed: UInt64 = 1
+    @Option(help: "Threads for matrix products.") var threads = 2
+    @Flag(help: "Skip lines with invalid UTF-8 (counted) instead of stopping.") var skipInvalid = false
+    @Flag(help: "Print nothing but errors.") var quiet = false
+
+    func validate() throws {
+        if resume == nil {
+            guard !corpus.isEmpty else { throw ValidationError("--corpus is required (or --resume DIR)") }
+            guard output != nil else { throw ValidationError("-o/--output is required (or --resume DIR)") }
+        }
+        if leftOnly && bidirectional { throw ValidationError("--left-only and --bidirectional exclude each other") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        BLASThreads.set(threads)
+        let observer = ConsoleObserver(quiet: quiet)
+        var options = TrainerOptions()
+        options.batchTokens = batchTokens; options.maxEpochs = maxEpochs; options.maxMinutes = maxMinutes
+        options.maxSteps = maxSteps; options.learningRate = learningRate; options.clipNorm = clipNorm
+        options.patience = patience; options.earlyStop = earlyStop; options.validEvery = validEvery
+        options.logEvery = logEvery; options.seed = seed
+        do {
+            let outDir: String
+            let model: FillModel
+            let v: Vocabulary
+            var state: TrainingState?
+            var record: FillRunRecord
+            if let resume {
+                outDir = resume
+                guard Checkpoint.isResumable(resume) else { fail("\(resume): nothing to resume (no last/\(Checkpoint.stateFile))") }
+                record = try FillRunRecord.load(resume)
+                let (loaded, s) = try FillCheckpoint.resume(resume)
+                if maxMinutes > 0 { record.options.maxMinutes = maxMinutes }
+                if maxSteps > 0 { record.options.maxSteps = maxSteps }
+                model = loaded.model; v = loaded.vocab; state = s
+                observer.logLine("resuming \(resume) at epoch \(s.epoch + 1), step \(s.step)")
+            } else {
+                outDir = output!
+                if FileManager.default.fileExists(atPath: outDir) {
+                    if Checkpoint.isResumable(outDir) && !force {
+                        fail("\(outDir) holds a training run; continue it with --resume \(outDir), or pass --force to start over")
+                    }
+                    let contents = (try? FileManager.default.contentsOfDirectory(atPath: outDir)) ?? []
+                    if !contents.isEmpty && !force { fail("\(outDir) exists and is not empty; pass --force to use it") }
+                }
+                try AtomicFile.createDirectories(outDir)
+                guard access(outDir, W_OK) == 0 else { fail("\(outDir): directory is not writable") }
+                if let vocab {
+                    v = try Vocabulary.load(path: vocab)
+                } else {
+                    guard let lang else { throw ValidationError("give --vocab, or --lang to build a vocabulary from the corpus") }
+                    observer.logLine("building the vocabulary from \(corpus.joined(separator: ", ")) (lang \(lang), min count 2)")
+                    var builder = VocabularyBuilder(settings: TokenizerSettings(lang: lang))
+                    let tok = try Tokenizer(settings: builder.settings)
+                    for c in corpus { try builder.addFile(c, tokenizer: tok, skipInvalidUTF8: skipInvalid) }
+                    v = try builder.build(minCount: 2)
+                    try v.write(to: ModelDirectory.join(outDir, "vocab.vocab"), force: true)
+                }
+                if let lang, lang != v.settings.lang {
+                    observer.logLine("warning: --lang \(lang) but the vocabulary's tokenizer language is \(v.settings.lang)")
+                }
+                let config = FillConfig(vocab: v.count, embedding: embedding, hidden: hidden, layers: layers,
+                                        preOutput: preOutput, bidirectional: !leftOnly, dropout: dropout,
+                                        inputMask: inputMask, labelSmoothing: labelSmoothing)
+                model = FillModel(config, seed: seed)
+                // Absolute paths: the model's config names its corpus for nmt-fill --eval's baselines.
+                func absolute(_ p: String) -> String {
+                    p.hasPrefix("/") ? p : ModelDirectory.join(FileManager.default.currentDirectoryPath, p)
+                }
+                record = FillRunRecord(corpus: corpus.map(absolute), valid: valid.map(absolute), options: options,
+                                       maxLength: maxLen)
+                try record.save(outDir)
+            }
+            let data = try MonolingualData.load(paths: record.corpus, vocab: v, maxLength: record.maxLength,
+                                                skipInvalidUTF8: skipInvalid)
+            observer.logLine("training data: \(data.summary)")
+            guard !data.sentences.isEmpty else { fail("the training corpus has no usable sentence") }
+            var validData: MonolingualData?
+            if let vp = record.valid {
+                validData = try MonolingualData.load(paths: [vp], vocab: v, maxLength: 0, skipInvalidUTF8: skipInvalid)
+                observer.logLine("validation data: \(validData!.summary)")
+            }
+            observer.logLine("model: \(model.arena.count) parameters; \(model.config)")
+            let trainer = try FillTrainer(model: model, vocab: v, corpus: record.corpus, train: data, valid: validData,
+                                          options: record.options, outputDir: outDir, state: state)
+            trainer.observer = observer
+            installStopHandlers(trainer.stopRequested)
+            let final = try trainer.run()
+            if let best = final.bestScore {
+                observer.logLine(String(format: "best validation perplexity %.2f at step %d; model in %@", -best, final.bestStep,
+                                        ModelDirectory.join(outDir, "best") as NSString))
+            }
+        } catch let e as ValidationError {
+            throw e
+        } catch {
+            fail("\(error)")
+        }
+    }
+}
