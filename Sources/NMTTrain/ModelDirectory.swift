@@ -118,6 +118,10 @@ public enum ModelDirectory {
     /// Loads a model (from a model directory or a training directory's best/).
     public static func load(_ path: String, task: String = "translation") throws -> LoadedModel {
         let dir = try resolve(path)
+        // The task first: a fill model has another config layout, and deserves a clear message.
+        if let found = try? FillModelDirectory.task(ofModelAt: dir), found != task {
+            throw ModelDirectoryError.wrongTask(path: dir, found: found, expected: task)
+        }
         let config = try readConfig(dir)
         guard config.task == task else { throw ModelDirectoryError.wrongTask(path: dir, found: config.task, expected: task) }
         let src = try Vocabulary.load(path: join(dir, config.sourceVocab.file))

@@ -109,6 +109,9 @@ func fillFixture() throws -> (dir: String, model: String) {
         defer { try? FileManager.default.removeItem(atPath: tdir) }
         let wrong = try runTool(nmtFill, ["-m", tmodel], stdin: Data("a ___ .\n".utf8))
         #expect(wrong.status == 1 && wrong.stderr.contains("translation model, a fill model is needed"), "\(wrong.stderr)")
+        // And a fill model where a translation model is expected.
+        let mt = try runTool(nmtTranslate, ["-m", model], stdin: Data("ein hund\n".utf8))
+        #expect(mt.status == 1 && mt.stderr.contains("fill model, a translation model is needed"), "\(mt.stderr)")
         let missing = try runTool(nmtFill, ["-m", dir + "/nothing-here"], stdin: Data("a ___ .\n".utf8))
         #expect(missing.status == 1 && missing.stderr.contains("not a swift-nmt model directory"), "\(missing.stderr)")
     }

@@ -170,7 +170,9 @@ import Testing
             try FillModelDirectory.load(dir + "/mt")
         }
         #expect(try FillModelDirectory.task(ofModelAt: dir + "/fill") == "fill")
-        #expect(throws: ModelDirectoryError.self) { try ModelDirectory.load(dir + "/fill") }
+        #expect(throws: ModelDirectoryError.wrongTask(path: dir + "/fill", found: "fill", expected: "translation")) {
+            try ModelDirectory.load(dir + "/fill")
+        }
     }
 
     @Test func monolingualDataCountsDropsAndNamesInvalidLines() throws {
