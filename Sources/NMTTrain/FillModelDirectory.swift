@@ -70,9 +70,17 @@ public enum FillModelDirectory {
         try AtomicFile.write(Array(try enc.encode(config)) + [0x0A], to: join(dir, ModelDirectory.configFile), force: true)
     }
 
-    /// Loads a fill model from a model directory or a training directory (→ best/).
+    /// Loads a fill model from a model directory or a training directory (→ best/, or last/
+    /// when the run had no validation set and so no best/).
     public static func load(_ path: String) throws -> LoadedFillModel {
-        let dir = try ModelDirectory.resolve(path)
+        let dir: String
+        if let d = try? ModelDirectory.resolve(path) {
+            dir = d
+        } else if AtomicFile.fileExists(join(join(path, "last"), ModelDirectory.configFile)) {
+            dir = join(path, "last")
+        } else {
+            throw ModelDirectoryError.notAModel(path)
+        }
         let found = try task(ofModelAt: dir)
         guard found == task else { throw ModelDirectoryError.wrongTask(path: dir, found: found, expected: task) }
         let cfgPath = join(dir, ModelDirectory.configFile)

@@ -254,5 +254,7 @@ import Testing
         #expect(try filler.fill("a ___ sleeps").blanks[0].candidates[0].word == "man")
         #expect(try filler.fill("a ___ runs").blanks[0].candidates[0].word == "dog")
         #expect(try filler.fill("a dog ___").blanks[0].candidates[0].word == "runs")
+        // Without a validation set there is no best/: loading the run directory takes last/.
+        #expect(try FillModelDirectory.load(dir).directory.hasSuffix("last"))
     }
 }
