@@ -1,6 +1,7 @@
 // nmt-bench: layer micro-benchmarks at the training shape (release build: scripts/bench_layers.sh).
 //
 //   nmt-bench layers [--reps N] [--threads N]
+//   nmt-bench train [--steps N] [--warmup N] [--threads N] [--enc-layers N]   (TrainBench.swift)
 //
 // Prints a markdown table: forward ms, forward+backward ms and achieved GFLOP/s per layer, after
 // the sgemm ceiling measured in the same run. FLOPs count a multiply-add as 2 and only the
@@ -217,7 +218,10 @@ func option(_ name: String, _ def: Int) -> Int {
 switch args.first {
 case "layers":
     benchLayers(reps: option("--reps", 20), threads: option("--threads", 2))
+case "train":
+    benchTrain(steps: option("--steps", 20), warmup: option("--warmup", 3), threads: option("--threads", 2),
+               layers: option("--enc-layers", 1))
 default:
-    print("usage: nmt-bench layers [--reps N] [--threads N]")
+    print("usage: nmt-bench layers [--reps N] [--threads N]\n       nmt-bench train [--steps N] [--warmup N] [--threads N] [--enc-layers N]")
     exit(args.isEmpty ? 0 : 2)
 }
