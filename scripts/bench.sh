@@ -48,7 +48,8 @@ if [ -d "$MODEL" ]; then
         V=$(grep -o '"sourceVocab" *: *[0-9]*' "$DIR/config.json" | grep -o '[0-9]*$')
         T=$(grep -o '"targetVocab" *: *[0-9]*' "$DIR/config.json" | grep -o '[0-9]*$')
         "$PY" scripts/bench/torch_reference.py decode --threads "$THREADS" --src-file "$OUT/test.ids" \
-            --src-vocab "$V" --tgt-vocab "$T" --load-safetensors "$DIR/model.safetensors" > "$OUT/torch-decode.json"
+            --src-vocab "$V" --tgt-vocab "$T" --load-safetensors "$DIR/model.safetensors" --single-sentences 250 \
+            > "$OUT/torch-decode.json"
     fi
 fi
 
