@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+
+/// nmt-train end to end on toy corpora: a short run with validation and resume, and the
+/// bad inputs of the training issue, each with its error.
+@Suite struct TrainCLITests {
+    /// German/English toy corpora with vocabularies, and the flags of a tiny model.
+    func corpora() throws -> (dir: String, args: [String]) {
+        let dir = makeTempDir()
+        write(dir + "/train.de", Array("ein hund läuft\nzwei männer spielen\nder mann schläft\nein kind lacht\n".utf8))
+        write(dir + "/train.en", Array("a dog runs\ntwo men play\nthe man sleeps\na child laughs\n".utf8))
+        for (f, lang) in [("train.de", "de"), ("train.en", "en")] {
+            let r = try run(["build", dir + "/" + f, "--lang", lang, "-o", dir + "/\(lang).vocab"])
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        let args = ["--src", dir + "/train.de", "--tgt", dir + "/train.en", "--src-vocab", dir + "/de.vocab",
+                    "--tgt-vocab", dir + "/en.vocab", "--valid-src", dir + "/train.de", "--valid-tgt", dir + "/train.en",
+                    "--embedding", "8", "--enc-hidden", "8", "--dec-hidden", "8", "--attention", "8", "--pre-output", "8",
+                    "--batch-tokens", "20", "--quiet"]
+        return (dir, args)
+    }
+
+    @Test func trainsValidatesSavesAndResumes() throws {
+        let (dir, args) = try corpora()
+        let r = try runTool(nmtTrain, args + ["-o", dir + "/m", "--max-epochs", "2"])
+        #expect(r.status == 0, "\(r.stderr)")
+        for f in ["best/config.json", "best/model.safetensors", "last/training-state.json", "last/optimizer.safetensors",
+                  "run.json", "train.log.jsonl"] {
+            #expect(FileManager.default.fileExists(atPath: dir + "/m/" + f), "missing \(f)")
+        }
+        let log = read(dir + "/m/train.log.jsonl") ?? ""
+        #expect(log.components(separatedBy: "\"type\":\"valid\"").count == 3, "two validations: \(log)")
+        // The run is resumable and continues from where it stopped.
+        let again = try runTool(nmtTrain, ["--resume", dir + "/m", "--quiet"])
+        #expect(again.status == 0, "\(again.stderr)")
+        // Starting over in the same directory is refused without --force, and names --resume.
+        let refused = try runTool(nmtTrain, args + ["-o", dir + "/m"])
+        #expect(refused.status != 0 && refused.stderr.contains("--resume"), "\(refused.stderr)")
+    }
+
+    @Test func unequalCorporaNameBothFilesAndCounts() throws {
+        let (dir, args) = try corpora()
+        write(dir + "/short.en", Array("a dog runs\ntwo men play\n".utf8))
+        var a = args
+        a[a.firstIndex(of: dir + "/train.en")!] = dir + "/short.en"
+        let r = try runTool(nmtTrain, a + ["-o", dir + "/m"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("train.de") && r.stderr.contains("short.en") && r.stderr.contains("4") && r.stderr.contains("2"),
+                "\(r.stderr)")
+    }
+
+    @Test func invalidUTF8NamesTheLineOrIsSkipped() throws {
+        let (dir, args) = try corpora()
+        write(dir + "/bad.de", Array("ein hund läuft\n".utf8) + [0x7A, 0xFF, 0x0A] + Array("der mann schläft\nein kind lacht\n".utf8))
+        var a = args
+        a[a.firstIndex(of: dir + "/train.de")!] = dir + "/bad.de"
+        let r = try runTool(nmtTrain, a + ["-o", dir + "/m"])
+        #expect(r.status != 0 && r.stderr.contains("bad.de:2"), "\(r.stderr)")
+        let skipped = try runTool(nmtTrain, a + ["-o", dir + "/m2", "--skip-invalid", "--max-epochs", "1"])
+        #expect(skipped.status == 0, "\(skipped.stderr)")
+    }
+
+    @Test func existingDirectoryIsRefusedWithoutForce() throws {
+        let (dir, args) = try corpora()
+        try FileManager.default.createDirectory(atPath: dir + "/taken", withIntermediateDirectories: true)
+        write(dir + "/taken/notes.txt", Array("mine\n".utf8))
+        let r = try runTool(nmtTrain, args + ["-o", dir + "/taken", "--max-epochs", "1"])
+        #expect(r.status != 0 && r.stderr.contains("--force"), "\(r.stderr)")
+        #expect(read(dir + "/taken/notes.txt") == "mine\n")
+        let forced = try runTool(nmtTrain, args + ["-o", dir + "/taken", "--max-epochs", "1", "--force"])
+        #expect(forced.status == 0, "\(forced.stderr)")
+        #expect(read(dir + "/taken/notes.txt") == "mine\n")
+    }
+
+    @Test func unwritableOutputIsAnError() throws {
+        let (dir, args) = try corpora()
+        write(dir + "/afile", Array("x\n".utf8))
+        let r = try runTool(nmtTrain, args + ["-o", dir + "/afile/model"])   // a path below a regular file
+        #expect(r.status != 0 && r.stderr.contains("afile"), "\(r.stderr)")
+    }
+
+    @Test func resumeWithOtherVocabularyIsRefused() throws {
+        let (dir, args) = try corpora()
+        let r = try runTool(nmtTrain, args + ["-o", dir + "/m", "--max-steps", "2"])
+        #expect(r.status == 0, "\(r.stderr)")
+        write(dir + "/other.en", Array("something else entirely\n".utf8))
+        let b = try run(["build", dir + "/other.en", "--lang", "en", "-o", dir + "/other.vocab"])
+        #expect(b.status == 0, "\(b.stderr)")
+        let resumed = try runTool(nmtTrain, ["--resume", dir + "/m", "--tgt-vocab", dir + "/other.vocab"])
+        #expect(resumed.status != 0 && resumed.stderr.contains("other.vocab"), "\(resumed.stderr)")
+        let nothing = try runTool(nmtTrain, ["--resume", dir + "/empty"])
+        #expect(nothing.status != 0 && nothing.stderr.contains("nothing to resume"), "\(nothing.stderr)")
+    }
+}
