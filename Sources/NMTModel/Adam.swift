@@ -38,15 +38,36 @@ public struct Adam: Sendable {
         let invSqrtBc2 = 1 / bc2.squareRoot()
         let decay = 1 - c.learningRate * c.weightDecay
         let w = arena.values, g = arena.grads, m = arena.adamM, v = arena.adamV
-        for i in 0..<arena.count {
+        let n = arena.count
+        // Eight lanes at a time, then a scalar tail; each lane does exactly the scalar arithmetic.
+        let b1 = SIMD8<Float>(repeating: c.beta1), b2 = SIMD8<Float>(repeating: c.beta2)
+        let ob1 = SIMD8<Float>(repeating: 1 - c.beta1), ob2 = SIMD8<Float>(repeating: 1 - c.beta2)
+        let step8 = SIMD8<Float>(repeating: stepSize), inv8 = SIMD8<Float>(repeating: invSqrtBc2)
+        let eps8 = SIMD8<Float>(repeating: c.epsilon), decay8 = SIMD8<Float>(repeating: decay)
+        let useDecay = c.weightDecay != 0
+        var i = 0
+        while i + 8 <= n {
+            let gi = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Float>.self)
+            let mi = b1 * UnsafeRawPointer(m + i).loadUnaligned(as: SIMD8<Float>.self) + ob1 * gi
+            let vi = b2 * UnsafeRawPointer(v + i).loadUnaligned(as: SIMD8<Float>.self) + ob2 * gi * gi
+            UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(v + i).storeBytes(of: vi, as: SIMD8<Float>.self)
+            var wi = UnsafeRawPointer(w + i).loadUnaligned(as: SIMD8<Float>.self)
+            if useDecay { wi *= decay8 }
+            wi = wi - step8 * mi / (vi.squareRoot() * inv8 + eps8)
+            UnsafeMutableRawPointer(w + i).storeBytes(of: wi, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < n {
             let gi = g[i]
             let mi = c.beta1 * m[i] + (1 - c.beta1) * gi
             let vi = c.beta2 * v[i] + (1 - c.beta2) * gi * gi
             m[i] = mi
             v[i] = vi
             var wi = w[i]
-            if c.weightDecay != 0 { wi *= decay }
+            if useDecay { wi *= decay }
             w[i] = wi - stepSize * mi / (vi.squareRoot() * invSqrtBc2 + c.epsilon)
+            i += 1
         }
     }
 }
