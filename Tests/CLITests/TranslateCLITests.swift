@@ -4,27 +4,9 @@ import Testing
 /// The built nmt-translate binary, next to nmt-vocab.
 let nmtTranslate: String = URL(fileURLWithPath: nmtVocab).deletingLastPathComponent().appendingPathComponent("nmt-translate").path
 
-/// Runs nmt-translate (or, with `shell`, a /bin/sh command line) and captures everything.
+/// Runs nmt-translate and captures everything.
 func runTranslate(_ args: [String], stdin: Data = Data()) throws -> Run {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: nmtTranslate)
-    p.arguments = args
-    let inPipe = Pipe(), outPipe = Pipe(), errPipe = Pipe()
-    p.standardInput = inPipe
-    p.standardOutput = outPipe
-    p.standardError = errPipe
-    try p.run()
-    nonisolated(unsafe) var outData = Data(), errData = Data()
-    let group = DispatchGroup()
-    DispatchQueue.global().async(group: group) { outData = outPipe.fileHandleForReading.readDataToEndOfFile() }
-    DispatchQueue.global().async(group: group) { errData = errPipe.fileHandleForReading.readDataToEndOfFile() }
-    inPipe.fileHandleForWriting.write(stdin)
-    try inPipe.fileHandleForWriting.close()
-    group.wait()
-    p.waitUntilExit()
-    #expect(p.terminationReason == .exit, "nmt-translate died of a signal: \(String(decoding: errData, as: UTF8.self))")
-    return Run(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-               stderr: String(decoding: errData, as: UTF8.self))
+    try runTool(nmtTranslate, args, stdin: stdin)
 }
 
 func lines(_ s: String) -> [String] {
