@@ -32,6 +32,8 @@ final class ConsoleObserver: TrainingObserver {
     let quiet: Bool
     let terminal = isatty(2) != 0
     var lastDraw = 0.0
+    var epochShown = -1, firstBatch = 0
+    var epochStart = 0.0
     init(quiet: Bool) { self.quiet = quiet }
 
     func say(_ s: String) { FileHandle.standardError.write(s.data(using: .utf8)!) }
@@ -41,10 +43,14 @@ final class ConsoleObserver: TrainingObserver {
         let now = Date().timeIntervalSince1970
         if now - lastDraw < 0.2 && batch < batches { return }
         lastDraw = now
+        if epoch != epochShown { epochShown = epoch; epochStart = now; firstBatch = batch }
+        let done = max(batch - firstBatch, 0)
+        let eta = done > 0 ? (now - epochStart) / Double(done) * Double(batches - batch) : 0
         let width = 30
         let filled = batches > 0 ? width * batch / batches : 0
         let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-        say(String(format: "\r\u{1B}[Kepoch %d %@ %d/%d  loss %.3f  %.0f tok/s", epoch, bar as NSString, batch, batches, loss, tokensPerSecond))
+        say(String(format: "\r\u{1B}[Kepoch %d %@ %d/%d  loss %.3f  %.0f tok/s  ETA %d:%02d", epoch, bar as NSString, batch, batches,
+                   loss, tokensPerSecond, Int(eta) / 60, Int(eta) % 60))
     }
 
     func logLine(_ line: String) {
