@@ -15,7 +15,7 @@ OUT=${OUT:-runs/fill}
 SCRATCH=${SCRATCH:-.build}
 DATA=corpora/multi30k
 COMMON=(--corpus "$DATA/train.en.gz" --lang en --vocab vocab/multi30k.en.vocab --valid "$DATA/val.en.gz"
-        --embedding 256 --hidden 512 --pre-output 512 --dropout 0.3 --input-mask 0.1
+        --embedding 256 --hidden 512 --pre-output 256 --dropout 0.2 --input-mask 0.1
         --batch-tokens 1500 --learning-rate 0.002 --valid-every 250 --max-minutes "$MINUTES" --threads "$THREADS")
 
 swift build -c release --scratch-path "$SCRATCH" >&2
