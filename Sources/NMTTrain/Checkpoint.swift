@@ -116,25 +116,42 @@ public enum Checkpoint {
 
     /// Loads `dir/last` (or `.last.old`): the model with its Adam moments, and the state.
     public static func resume(_ dir: String) throws -> (LoadedModel, TrainingState) {
+        let last = try lastDirectory(dir)
+        let loaded = try ModelDirectory.load(last)
+        let state = try readState(last)
+        try loadMoments(last, into: loaded.model.arena)
+        return (loaded, state)
+    }
+
+    /// The checkpoint directory to resume from: `dir/last`, or `dir/.last.old` after a crash
+    /// between the two renames of a save.
+    public static func lastDirectory(_ dir: String) throws -> String {
         var last = join(dir, "last")
         if !AtomicFile.fileExists(join(last, stateFile)) { last = join(dir, ".last.old") }
         guard AtomicFile.fileExists(join(last, stateFile)) else { throw CheckpointError.notResumable(dir) }
-        let loaded = try ModelDirectory.load(last)
+        return last
+    }
+
+    /// The training state saved in a checkpoint directory.
+    public static func readState(_ last: String) throws -> TrainingState {
         let statePath = join(last, stateFile)
-        let state: TrainingState
         do {
-            state = try JSONDecoder().decode(TrainingState.self, from: Data(contentsOf: URL(fileURLWithPath: statePath)))
+            let state = try JSONDecoder().decode(TrainingState.self, from: Data(contentsOf: URL(fileURLWithPath: statePath)))
             _ = state.rngState
+            return state
         } catch {
             throw CheckpointError.corrupt(path: statePath, reason: "unreadable training state (\(error))")
         }
+    }
+
+    /// Restores Adam's moments from a checkpoint directory into `arena` (names and shapes checked).
+    public static func loadMoments(_ last: String, into arena: ParameterArena) throws {
         let optPath = join(last, optimizerFile)
         guard let bytes = FileManager.default.contents(atPath: optPath) else {
             throw CheckpointError.corrupt(path: optPath, reason: "missing optimizer state")
         }
         do {
             let (tensors, _) = try Safetensors.decode(Array(bytes))
-            let arena = loaded.model.arena
             for p in arena.params {
                 guard let m = tensors["m.\(p.name)"], let v = tensors["v.\(p.name)"], m.shape == p.shape, v.shape == p.shape else {
                     throw CheckpointError.corrupt(path: optPath, reason: "moments of \(p.name) missing or misshapen")
@@ -147,6 +164,5 @@ public enum Checkpoint {
         } catch {
             throw CheckpointError.corrupt(path: optPath, reason: "\(error)")
         }
-        return (loaded, state)
     }
 }

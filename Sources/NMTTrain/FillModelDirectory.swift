@@ -142,37 +142,10 @@ public enum FillCheckpoint {
 
     /// Loads `dir/last` (or `.last.old`): the model with its Adam moments, and the state.
     public static func resume(_ dir: String) throws -> (LoadedFillModel, TrainingState) {
-        var last = join(dir, "last")
-        if !AtomicFile.fileExists(join(last, Checkpoint.stateFile)) { last = join(dir, ".last.old") }
-        guard AtomicFile.fileExists(join(last, Checkpoint.stateFile)) else { throw CheckpointError.notResumable(dir) }
+        let last = try Checkpoint.lastDirectory(dir)
         let loaded = try FillModelDirectory.load(last)
-        let statePath = join(last, Checkpoint.stateFile)
-        let state: TrainingState
-        do {
-            state = try JSONDecoder().decode(TrainingState.self, from: Data(contentsOf: URL(fileURLWithPath: statePath)))
-            _ = state.rngState
-        } catch {
-            throw CheckpointError.corrupt(path: statePath, reason: "unreadable training state (\(error))")
-        }
-        let optPath = join(last, Checkpoint.optimizerFile)
-        guard let bytes = FileManager.default.contents(atPath: optPath) else {
-            throw CheckpointError.corrupt(path: optPath, reason: "missing optimizer state")
-        }
-        do {
-            let (tensors, _) = try Safetensors.decode(Array(bytes))
-            let arena = loaded.model.arena
-            for p in arena.params {
-                guard let m = tensors["m.\(p.name)"], let v = tensors["v.\(p.name)"], m.shape == p.shape, v.shape == p.shape else {
-                    throw CheckpointError.corrupt(path: optPath, reason: "moments of \(p.name) missing or misshapen")
-                }
-                m.values.withUnsafeBufferPointer { (arena.adamM + p.offset).update(from: $0.baseAddress!, count: p.count) }
-                v.values.withUnsafeBufferPointer { (arena.adamV + p.offset).update(from: $0.baseAddress!, count: p.count) }
-            }
-        } catch let e as CheckpointError {
-            throw e
-        } catch {
-            throw CheckpointError.corrupt(path: optPath, reason: "\(error)")
-        }
+        let state = try Checkpoint.readState(last)
+        try Checkpoint.loadMoments(last, into: loaded.model.arena)
         return (loaded, state)
     }
 }
