@@ -51,8 +51,43 @@ public final class ParameterArena {
         adamV = .allocate(capacity: 1)
     }
 
+    /// An exponential moving average of the values (Polyak averaging), when enabled.
+    public private(set) var average: UnsafeMutablePointer<Float>?
+
     deinit {
         values.deallocate(); grads.deallocate(); adamM.deallocate(); adamV.deallocate()
+        average?.deallocate()
+    }
+
+    /// Starts the moving average as a copy of the current values (no-op when it exists).
+    public func enableAverage() {
+        precondition(isAllocated, "enableAverage before allocate")
+        guard average == nil else { return }
+        let a = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+        a.initialize(from: values, count: count)
+        average = a
+    }
+
+    /// average ← decay·average + (1 − decay)·values.
+    public func updateAverage(decay: Float) {
+        guard let a = average else { return }
+        let w = values, n = count
+        let d8 = SIMD8<Float>(repeating: decay), od8 = SIMD8<Float>(repeating: 1 - decay)
+        var i = 0
+        while i + 8 <= n {
+            let ai = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
+            let wi = UnsafeRawPointer(w + i).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(a + i).storeBytes(of: d8 * ai + od8 * wi, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < n { a[i] = decay * a[i] + (1 - decay) * w[i]; i += 1 }
+    }
+
+    /// Exchanges the values and the moving average in place (call twice to undo): the model
+    /// then computes with the averaged weights.
+    public func swapAverage() {
+        guard let a = average else { return }
+        for i in 0..<count { let t = values[i]; values[i] = a[i]; a[i] = t }
     }
 
     /// Registers a (rows, cols) parameter under a stable, unique name like `encoder.l0.fwd.W_ih`.

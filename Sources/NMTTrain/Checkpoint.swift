@@ -1,6 +1,7 @@
 // Training checkpoints: `last/` is a complete model directory plus
 //
-//   optimizer.safetensors   Adam's first and second moments ("m.<param>", "v.<param>")
+//   optimizer.safetensors   Adam's first and second moments ("m.<param>", "v.<param>") and,
+//                           with --ema, the moving average of the weights ("ema.<param>")
 //   training-state.json     step, epoch, position in the epoch, RNG state, learning rate,
 //                           best validation score, patience counters, options
 //
@@ -87,16 +88,29 @@ public enum Checkpoint {
     /// Saves the model as a model directory at `dir/<name>` (atomically swapped in).
     public static func saveModel(_ model: Seq2Seq, sourceVocab: Vocabulary, targetVocab: Vocabulary,
                                  dir: String, name: String, state: TrainingState? = nil) throws {
-        guard allFinite(model.arena.values, model.arena.count) else { throw CheckpointError.nonFinite("the model") }
+        try save(model.arena, dir: dir, name: name, state: state) { tmp in
+            try ModelDirectory.save(model, sourceVocab: sourceVocab, targetVocab: targetVocab, to: tmp)
+        }
+    }
+
+    /// The protocol shared by every kind of model: `writeModel` fills `<dir>/.<name>.tmp` with a
+    /// model directory; with a state, the optimizer file (Adam's moments and the moving average
+    /// of the weights, when there is one) and the training state join it; then the directory is
+    /// swapped in by renames.
+    public static func save(_ arena: ParameterArena, dir: String, name: String, state: TrainingState?,
+                            writeModel: (String) throws -> Void) throws {
+        guard allFinite(arena.values, arena.count) else { throw CheckpointError.nonFinite("the model") }
         let tmp = join(dir, ".\(name).tmp"), final = join(dir, name), old = join(dir, ".\(name).old")
         let fm = FileManager.default
         try? fm.removeItem(atPath: tmp)
-        try ModelDirectory.save(model, sourceVocab: sourceVocab, targetVocab: targetVocab, to: tmp)
+        try writeModel(tmp)
         if let state {
-            let arena = model.arena
             var tensors: [(name: String, shape: [Int], data: UnsafePointer<Float>)] = []
             for p in arena.params { tensors.append(("m.\(p.name)", p.shape, UnsafePointer(arena.adamM + p.offset))) }
             for p in arena.params { tensors.append(("v.\(p.name)", p.shape, UnsafePointer(arena.adamV + p.offset))) }
+            if let a = arena.average {
+                for p in arena.params { tensors.append(("ema.\(p.name)", p.shape, UnsafePointer(a + p.offset))) }
+            }
             try AtomicFile.write(Safetensors.encode(tensors), to: join(tmp, optimizerFile), force: true)
             let enc = JSONEncoder()
             enc.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -158,6 +172,16 @@ public enum Checkpoint {
                 }
                 m.values.withUnsafeBufferPointer { (arena.adamM + p.offset).update(from: $0.baseAddress!, count: p.count) }
                 v.values.withUnsafeBufferPointer { (arena.adamV + p.offset).update(from: $0.baseAddress!, count: p.count) }
+            }
+            // The moving average of the weights, saved when training kept one.
+            if arena.params.contains(where: { tensors["ema.\($0.name)"] != nil }) {
+                arena.enableAverage()
+                for p in arena.params {
+                    guard let a = tensors["ema.\(p.name)"], a.shape == p.shape else {
+                        throw CheckpointError.corrupt(path: optPath, reason: "moving average of \(p.name) missing or misshapen")
+                    }
+                    a.values.withUnsafeBufferPointer { (arena.average! + p.offset).update(from: $0.baseAddress!, count: p.count) }
+                }
             }
         } catch let e as CheckpointError {
             throw e

@@ -118,26 +118,9 @@ public enum FillCheckpoint {
 
     public static func saveModel(_ model: FillModel, vocab: Vocabulary, corpus: [String], dir: String, name: String,
                                  state: TrainingState? = nil) throws {
-        guard Checkpoint.allFinite(model.arena.values, model.arena.count) else { throw CheckpointError.nonFinite("the model") }
-        let tmp = join(dir, ".\(name).tmp"), final = join(dir, name), old = join(dir, ".\(name).old")
-        let fm = FileManager.default
-        try? fm.removeItem(atPath: tmp)
-        try FillModelDirectory.save(model, vocab: vocab, corpus: corpus, to: tmp)
-        if let state {
-            let arena = model.arena
-            var tensors: [(name: String, shape: [Int], data: UnsafePointer<Float>)] = []
-            for p in arena.params { tensors.append(("m.\(p.name)", p.shape, UnsafePointer(arena.adamM + p.offset))) }
-            for p in arena.params { tensors.append(("v.\(p.name)", p.shape, UnsafePointer(arena.adamV + p.offset))) }
-            try AtomicFile.write(Safetensors.encode(tensors), to: join(tmp, Checkpoint.optimizerFile), force: true)
-            let enc = JSONEncoder()
-            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try AtomicFile.write(Array(try enc.encode(state)) + [0x0A], to: join(tmp, Checkpoint.stateFile), force: true)
+        try Checkpoint.save(model.arena, dir: dir, name: name, state: state) { tmp in
+            try FillModelDirectory.save(model, vocab: vocab, corpus: corpus, to: tmp)
         }
-        try? fm.removeItem(atPath: old)
-        if fm.fileExists(atPath: final) { try fm.moveItem(atPath: final, toPath: old) }
-        try fm.moveItem(atPath: tmp, toPath: final)
-        try? fm.removeItem(atPath: old)
-        Checkpoint.syncDirectory(dir)
     }
 
     /// Loads `dir/last` (or `.last.old`): the model with its Adam moments, and the state.

@@ -41,19 +41,8 @@ struct FillTrainCommand: ParsableCommand {
 
     @Option(help: "Tokens per batch (padded).") var batchTokens = 2000
     @Option(help: "Drop sentences longer than this many tokens.") var maxLen = 80
-    @Option(help: "Adam learning rate.") var learningRate: Float = 1e-3
-    @Option(help: "Clip gradients to this global norm.") var clipNorm: Double = 5
-    @Option(help: "Halve the learning rate after this many validations without improvement.") var patience = 1
-    @Option(help: "Stop after this many validations without improvement.") var earlyStop = 4
     @Option(help: "Maximum epochs.") var maxEpochs = 30
-    @Option(help: "Time budget in minutes (0: none).") var maxMinutes: Double = 0
-    @Option(help: "Step budget (0: none).") var maxSteps = 0
-    @Option(help: "Also validate every N steps (0: once per epoch).") var validEvery = 0
-    @Option(help: "Log every N steps.") var logEvery = 100
-    @Option(help: "Random seed.") var seed: UInt64 = 1
-    @Option(help: "Threads for matrix products.") var threads = 2
-    @Flag(help: "Skip lines with invalid UTF-8 (counted) instead of stopping.") var skipInvalid = false
-    @Flag(help: "Print nothing but errors.") var quiet = false
+    @OptionGroup var common: CommonTrainingOptions
 
     func validate() throws {
         if resume == nil {
@@ -61,17 +50,12 @@ struct FillTrainCommand: ParsableCommand {
             guard output != nil else { throw ValidationError("-o/--output is required (or --resume DIR)") }
         }
         if leftOnly && bidirectional { throw ValidationError("--left-only and --bidirectional exclude each other") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
     }
 
     func run() throws {
-        BLASThreads.set(threads)
-        let observer = ConsoleObserver(quiet: quiet)
-        var options = TrainerOptions()
-        options.batchTokens = batchTokens; options.maxEpochs = maxEpochs; options.maxMinutes = maxMinutes
-        options.maxSteps = maxSteps; options.learningRate = learningRate; options.clipNorm = clipNorm
-        options.patience = patience; options.earlyStop = earlyStop; options.validEvery = validEvery
-        options.logEvery = logEvery; options.seed = seed
+        BLASThreads.set(common.threads)
+        let observer = ConsoleObserver(quiet: common.quiet)
+        let options = common.trainerOptions(batchTokens: batchTokens, maxEpochs: maxEpochs)
         do {
             let outDir: String
             let model: FillModel
@@ -83,21 +67,12 @@ struct FillTrainCommand: ParsableCommand {
                 guard Checkpoint.isResumable(resume) else { fail("\(resume): nothing to resume (no last/\(Checkpoint.stateFile))") }
                 record = try FillRunRecord.load(resume)
                 let (loaded, s) = try FillCheckpoint.resume(resume)
-                if maxMinutes > 0 { record.options.maxMinutes = maxMinutes }
-                if maxSteps > 0 { record.options.maxSteps = maxSteps }
+                record.options = common.resumed(record.options)
                 model = loaded.model; v = loaded.vocab; state = s
                 observer.logLine("resuming \(resume) at epoch \(s.epoch + 1), step \(s.step)")
             } else {
                 outDir = output!
-                if FileManager.default.fileExists(atPath: outDir) {
-                    if Checkpoint.isResumable(outDir) && !force {
-                        fail("\(outDir) holds a training run; continue it with --resume \(outDir), or pass --force to start over")
-                    }
-                    let contents = (try? FileManager.default.contentsOfDirectory(atPath: outDir)) ?? []
-                    if !contents.isEmpty && !force { fail("\(outDir) exists and is not empty; pass --force to use it") }
-                }
-                try AtomicFile.createDirectories(outDir)
-                guard access(outDir, W_OK) == 0 else { fail("\(outDir): directory is not writable") }
+                try prepareOutputDirectory(outDir, force: force)
                 if let vocab {
                     v = try Vocabulary.load(path: vocab)
                 } else {
@@ -105,7 +80,7 @@ struct FillTrainCommand: ParsableCommand {
                     observer.logLine("building the vocabulary from \(corpus.joined(separator: ", ")) (lang \(lang), min count 2)")
                     var builder = VocabularyBuilder(settings: TokenizerSettings(lang: lang))
                     let tok = try Tokenizer(settings: builder.settings)
-                    for c in corpus { try builder.addFile(c, tokenizer: tok, skipInvalidUTF8: skipInvalid) }
+                    for c in corpus { try builder.addFile(c, tokenizer: tok, skipInvalidUTF8: common.skipInvalid) }
                     v = try builder.build(minCount: 2)
                     try v.write(to: ModelDirectory.join(outDir, "vocab.vocab"), force: true)
                 }
@@ -115,7 +90,7 @@ struct FillTrainCommand: ParsableCommand {
                 let config = FillConfig(vocab: v.count, embedding: embedding, hidden: hidden, layers: layers,
                                         preOutput: preOutput, bidirectional: !leftOnly, dropout: dropout,
                                         inputMask: inputMask, labelSmoothing: labelSmoothing)
-                model = FillModel(config, seed: seed)
+                model = FillModel(config, seed: common.seed)
                 // Absolute paths: the model's config names its corpus for nmt-fill --eval's baselines.
                 func absolute(_ p: String) -> String {
                     p.hasPrefix("/") ? p : ModelDirectory.join(FileManager.default.currentDirectoryPath, p)
@@ -125,12 +100,12 @@ struct FillTrainCommand: ParsableCommand {
                 try record.save(outDir)
             }
             let data = try MonolingualData.load(paths: record.corpus, vocab: v, maxLength: record.maxLength,
-                                                skipInvalidUTF8: skipInvalid)
+                                                skipInvalidUTF8: common.skipInvalid)
             observer.logLine("training data: \(data.summary)")
             guard !data.sentences.isEmpty else { fail("the training corpus has no usable sentence") }
             var validData: MonolingualData?
             if let vp = record.valid {
-                validData = try MonolingualData.load(paths: [vp], vocab: v, maxLength: 0, skipInvalidUTF8: skipInvalid)
+                validData = try MonolingualData.load(paths: [vp], vocab: v, maxLength: 0, skipInvalidUTF8: common.skipInvalid)
                 observer.logLine("validation data: \(validData!.summary)")
             }
             observer.logLine("model: \(model.arena.count) parameters; \(model.config)")

@@ -106,20 +106,9 @@ struct NMTTrainCommand: ParsableCommand {
 
     @Option(help: "Target tokens per batch (padded).") var batchTokens = 1200
     @Option(help: "Drop pairs longer than this many tokens.") var maxLen = 80
-    @Option(help: "Adam learning rate.") var learningRate: Float = 1e-3
-    @Option(help: "Clip gradients to this global norm.") var clipNorm: Double = 5
-    @Option(help: "Halve the learning rate after this many validations without improvement.") var patience = 1
-    @Option(help: "Stop after this many validations without improvement.") var earlyStop = 4
     @Option(help: "Maximum epochs.") var maxEpochs = 20
-    @Option(help: "Time budget in minutes (0: none).") var maxMinutes: Double = 0
-    @Option(help: "Step budget (0: none).") var maxSteps = 0
-    @Option(help: "Also validate every N steps (0: once per epoch).") var validEvery = 0
-    @Option(help: "Log every N steps.") var logEvery = 100
     @Option(help: "Beam size for validation BLEU (1: greedy).") var validBeam = 1
-    @Option(help: "Random seed.") var seed: UInt64 = 1
-    @Option(help: "Threads for matrix products.") var threads = 2
-    @Flag(help: "Skip lines with invalid UTF-8 (counted) instead of stopping.") var skipInvalid = false
-    @Flag(help: "Print nothing but errors.") var quiet = false
+    @OptionGroup var common: CommonTrainingOptions
 
     func validate() throws {
         if resume == nil {
@@ -127,7 +116,6 @@ struct NMTTrainCommand: ParsableCommand {
             guard output != nil else { throw ValidationError("-o/--output is required (or --resume DIR)") }
         }
         if (validSrc == nil) != (validTgt == nil) { throw ValidationError("give both --valid-src and --valid-tgt, or neither") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
     }
 
     func langFromName(_ path: String) -> String? {
@@ -145,20 +133,16 @@ struct NMTTrainCommand: ParsableCommand {
         }
         observer.logLine("building the \(side) vocabulary from \(corpus) (lang \(lang), min count 2, nmt-vocab's defaults)")
         var builder = VocabularyBuilder(settings: TokenizerSettings(lang: lang))
-        try builder.addFile(corpus, tokenizer: try Tokenizer(settings: builder.settings), skipInvalidUTF8: skipInvalid)
+        try builder.addFile(corpus, tokenizer: try Tokenizer(settings: builder.settings), skipInvalidUTF8: common.skipInvalid)
         let v = try builder.build(minCount: 2)
         try v.write(to: ModelDirectory.join(outDir, "\(side).vocab"), force: true)
         return v
     }
 
     func run() throws {
-        BLASThreads.set(threads)
-        let observer = ConsoleObserver(quiet: quiet)
-        var options = TrainerOptions()
-        options.batchTokens = batchTokens; options.maxEpochs = maxEpochs; options.maxMinutes = maxMinutes
-        options.maxSteps = maxSteps; options.learningRate = learningRate; options.clipNorm = clipNorm
-        options.patience = patience; options.earlyStop = earlyStop; options.validEvery = validEvery
-        options.logEvery = logEvery; options.seed = seed
+        BLASThreads.set(common.threads)
+        let observer = ConsoleObserver(quiet: common.quiet)
+        var options = common.trainerOptions(batchTokens: batchTokens, maxEpochs: maxEpochs)
 
         let outDir: String
         let model: Seq2Seq
@@ -171,9 +155,7 @@ struct NMTTrainCommand: ParsableCommand {
                 guard Checkpoint.isResumable(resume) else { fail("\(resume): nothing to resume (no last/\(Checkpoint.stateFile))") }
                 let (loaded, s) = try Checkpoint.resume(resume)
                 let saved = try RunRecord.load(resume)
-                options = saved.options
-                if maxMinutes > 0 { options.maxMinutes = maxMinutes }
-                if maxSteps > 0 { options.maxSteps = maxSteps }
+                options = common.resumed(saved.options)
                 trainSrc = saved.src; trainTgt = saved.tgt
                 if let v = srcVocab, try Vocabulary.load(path: v).contentHash != loaded.sourceVocab.contentHash {
                     fail("--src-vocab \(v) is not the vocabulary of the model in \(resume)")
@@ -189,21 +171,13 @@ struct NMTTrainCommand: ParsableCommand {
                                  observer: observer)
             }
             outDir = output!
-            if FileManager.default.fileExists(atPath: outDir) {
-                if Checkpoint.isResumable(outDir) && !force {
-                    fail("\(outDir) holds a training run; continue it with --resume \(outDir), or pass --force to start over")
-                }
-                let contents = (try? FileManager.default.contentsOfDirectory(atPath: outDir)) ?? []
-                if !contents.isEmpty && !force { fail("\(outDir) exists and is not empty; pass --force to use it") }
-            }
-            try AtomicFile.createDirectories(outDir)
-            guard access(outDir, W_OK) == 0 else { fail("\(outDir): directory is not writable") }
+            try prepareOutputDirectory(outDir, force: force)
             srcV = try vocabulary(srcVocab, corpus: src!, lang: srcLang, side: "source", outDir: outDir, observer: observer)
             tgtV = try vocabulary(tgtVocab, corpus: tgt!, lang: tgtLang, side: "target", outDir: outDir, observer: observer)
             let config = ModelConfig(sourceVocab: srcV.count, targetVocab: tgtV.count, embedding: embedding,
                                      encoderHidden: encHidden, encoderLayers: encLayers, decoderHidden: decHidden,
                                      attention: attention, preOutput: preOutput, dropout: dropout, labelSmoothing: labelSmoothing)
-            model = Seq2Seq(config, seed: seed)
+            model = Seq2Seq(config, seed: common.seed)
             try RunRecord(src: src!, tgt: tgt!, validSrc: validSrc, validTgt: validTgt, options: options).save(outDir)
         } catch let e as ValidationError {
             throw e
@@ -219,12 +193,12 @@ struct NMTTrainCommand: ParsableCommand {
                observer: ConsoleObserver) throws {
         do {
             let data = try ParallelData.load(sourcePath: trainSrc, targetPath: trainTgt, sourceVocab: srcV, targetVocab: tgtV,
-                                             maxLength: maxLen, skipInvalidUTF8: skipInvalid)
+                                             maxLength: maxLen, skipInvalidUTF8: common.skipInvalid)
             observer.logLine("training data: \(data.summary)")
             var valid: ParallelData?
             if let vs = validSrc, let vt = validTgt {
                 valid = try ParallelData.load(sourcePath: vs, targetPath: vt, sourceVocab: srcV, targetVocab: tgtV,
-                                              maxLength: 0, keepLines: true, skipInvalidUTF8: skipInvalid)
+                                              maxLength: 0, keepLines: true, skipInvalidUTF8: common.skipInvalid)
                 observer.logLine("validation data: \(valid!.summary)")
             }
             let params = model.arena.count

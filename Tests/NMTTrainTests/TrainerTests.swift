@@ -68,7 +68,8 @@ import Testing
                 == Array(UnsafeBufferPointer(start: model.arena.values, count: model.arena.count)))
     }
 
-    @Test func resumedRunEqualsUninterruptedRunBitForBit() throws {
+    @Test(arguments: [Float(0), 0.9])
+    func resumedRunEqualsUninterruptedRunBitForBit(emaDecay: Float) throws {
         let vocab = try Self.vocabulary()
         let train = Self.reverseData(120, seed: 3, vocab: vocab)
         let valid = Self.reverseData(20, seed: 4, vocab: vocab)
@@ -76,8 +77,13 @@ import Testing
         options.batchTokens = 60          // ~12 batches an epoch: the run crosses epochs and validations
         options.logEvery = 0
         options.patience = 1
+        options.emaDecay = emaDecay
         func values(_ m: Seq2Seq) -> [UInt32] {
             Array(UnsafeBufferPointer(start: m.arena.values, count: m.arena.count)).map(\.bitPattern)
+        }
+        func average(_ m: Seq2Seq) -> [UInt32] {
+            guard let a = m.arena.average else { return [] }
+            return Array(UnsafeBufferPointer(start: a, count: m.arena.count)).map(\.bitPattern)
         }
         // 2N steps at once.
         let dirA = Self.tempDir(), dirB = Self.tempDir()
@@ -100,10 +106,63 @@ import Testing
         let stateB = try tb.run()
         #expect(stateA.step == 30 && stateB.step == 30 && stateA.epoch >= 2)
         #expect(values(a) == values(loaded.model))
+        #expect(average(a) == average(loaded.model))
+        #expect(average(a).isEmpty == (emaDecay == 0))
         #expect(stateA.rng == stateB.rng && stateA.learningRate == stateB.learningRate && stateA.bestScore == stateB.bestScore)
         // And the interrupted run's last/ on disk holds the same weights.
         let reloaded = try Checkpoint.resume(dirB).0
         #expect(values(a) == values(reloaded.model))
+        #expect(average(a) == average(reloaded.model))
+    }
+
+    /// With a moving average, best/ holds the averaged weights (the ones validated) and last/
+    /// the raw ones; the average follows avg ← d·avg + (1 − d)·w with d = min(decay, (1+t)/(10+t)).
+    @Test func movingAverageIsValidatedAndSavedAsBest() throws {
+        let vocab = try Self.vocabulary()
+        let train = Self.reverseData(60, seed: 6, vocab: vocab)
+        let valid = Self.reverseData(10, seed: 7, vocab: vocab)
+        var options = TrainerOptions()
+        options.batchTokens = 60
+        options.logEvery = 0
+        options.maxEpochs = 1             // one validation, after the only epoch: it is the best
+        options.emaDecay = 0.5
+        let model = Self.tinyModel(vocab)
+        let dir = Self.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // The average by hand: replay the raw weights after each step.
+        var expected = Array(UnsafeBufferPointer(start: model.arena.values, count: model.arena.count))
+        final class Replay: TrainingObserver {
+            let arena: ParameterArena
+            var average: [Float]
+            var step = 0
+            init(_ arena: ParameterArena, _ start: [Float]) { self.arena = arena; average = start }
+            func trainingProgress(epoch: Int, batch: Int, batches: Int, loss: Double, tokensPerSecond: Double, learningRate: Float) {
+                step += 1
+                let t = Float(step), d = min(Float(0.5), (1 + t) / (10 + t))
+                for i in average.indices { average[i] = d * average[i] + (1 - d) * arena.values[i] }
+            }
+            func logLine(_ line: String) {}
+        }
+        let replay = Replay(model.arena, expected)
+        let trainer = try Trainer(model: model, sourceVocab: vocab, targetVocab: vocab, train: train, valid: valid,
+                                  options: options, outputDir: dir)
+        trainer.observer = replay
+        let state = try trainer.run()
+        expected = replay.average
+        #expect(state.step > 2 && state.epoch == 1)
+        let avg = Array(UnsafeBufferPointer(start: model.arena.average!, count: model.arena.count))
+        let raw = Array(UnsafeBufferPointer(start: model.arena.values, count: model.arena.count))
+        let maxDiff = zip(avg, expected).map { abs($0 - $1) }.max()!
+        #expect(maxDiff < 1e-6, "average differs from the replay by \(maxDiff)")
+        #expect(avg != raw)
+        let best = try ModelDirectory.load(dir + "/best").model
+        let last = try ModelDirectory.load(dir + "/last").model
+        #expect(Array(UnsafeBufferPointer(start: best.arena.values, count: best.arena.count)) == avg)
+        #expect(Array(UnsafeBufferPointer(start: last.arena.values, count: last.arena.count)) == raw)
+        // The log carries both: the averaged model's figures and the raw weights'.
+        let log = try String(contentsOfFile: dir + "/train.log.jsonl", encoding: .utf8)
+        let valid1 = log.split(separator: "\n").first { $0.contains("\"type\":\"valid\"") }!
+        #expect(valid1.contains("\"raw_ppl\"") && valid1.contains("\"ppl\""))
     }
 
     @Test func nonFiniteLossesSkipBatchesThenStopWithoutSavingNaN() throws {

@@ -1,0 +1,290 @@
+// The training loop shared by every kind of model: batches in a seeded order, forward/backward,
+// NaN guard, global-norm clipping, Adam, an optional moving average of the weights, periodic
+// logs, validation, learning-rate halving, early stopping, time budgets, checkpoints of best/
+// and last/, and exact resume. Trainer (translation) and FillTrainer (fill-in-the-blank) say
+// only what a batch, a validation and a checkpoint are.
+//
+// Exact resume: the batch order of an epoch depends only on (seed, epoch); the dropout
+// generator, Adam's moments and step, the moving average and the position in the epoch are
+// saved in last/. A run stopped after N steps and resumed ends with the same weights, bit for
+// bit, as one that never stopped (same thread count).
+
+import Foundation
+import NMTModel
+import NMTTensor
+import NMTText
+
+public struct TrainerOptions: Codable, Sendable, Equatable {
+    public var batchTokens = 1200
+    public var maxEpochs = 20
+    public var maxMinutes: Double = 0        // 0: no time budget
+    public var maxSteps = 0                  // 0: no step budget
+    public var learningRate: Float = 1e-3
+    public var clipNorm: Double = 5
+    public var patience = 1                  // validations without improvement before halving the rate
+    public var earlyStop = 4                 // validations without improvement before stopping
+    public var minLearningRate: Float = 1e-5
+    public var validEvery = 0                // also validate every N steps (0: once per epoch)
+    public var logEvery = 100
+    public var seed: UInt64 = 1
+    public var maxBadBatches = 5             // non-finite losses in a row before giving up
+    /// Exponential moving average of the weights (0: off). Validation, best/ and early stopping
+    /// use the averaged weights; step t uses decay min(emaDecay, (1 + t) / (10 + t)).
+    public var emaDecay: Float = 0
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case batchTokens, maxEpochs, maxMinutes, maxSteps, learningRate, clipNorm, patience, earlyStop,
+             minLearningRate, validEvery, logEvery, seed, maxBadBatches, emaDecay
+    }
+
+    /// Reads run.json files written before an option existed (missing options take their defaults).
+    public init(from decoder: any Swift.Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func get<T: Decodable>(_ key: CodingKeys, _ value: inout T) throws {
+            if let v = try c.decodeIfPresent(T.self, forKey: key) { value = v }
+        }
+        try get(.batchTokens, &batchTokens); try get(.maxEpochs, &maxEpochs); try get(.maxMinutes, &maxMinutes)
+        try get(.maxSteps, &maxSteps); try get(.learningRate, &learningRate); try get(.clipNorm, &clipNorm)
+        try get(.patience, &patience); try get(.earlyStop, &earlyStop); try get(.minLearningRate, &minLearningRate)
+        try get(.validEvery, &validEvery); try get(.logEvery, &logEvery); try get(.seed, &seed)
+        try get(.maxBadBatches, &maxBadBatches); try get(.emaDecay, &emaDecay)
+    }
+}
+
+/// What the trainer reports as it goes (the CLI prints it; tests ignore it).
+public protocol TrainingObserver: AnyObject {
+    func trainingProgress(epoch: Int, batch: Int, batches: Int, loss: Double, tokensPerSecond: Double, learningRate: Float)
+    func logLine(_ line: String)
+}
+
+public enum TrainingError: Error, CustomStringConvertible {
+    case diverged(step: Int)
+    public var description: String {
+        switch self {
+        case .diverged(let s): return "training stopped at step \(s): the loss was NaN or infinite on too many batches in a row (lower --learning-rate or check the data)"
+        }
+    }
+}
+
+/// One validation: a score (higher is better), fields for train.log.jsonl and a short text.
+public struct ValidationResult {
+    public var score: Double
+    public var fields: [String: Any]
+    public var text: String
+}
+
+/// The loop; subclasses supply the model's batches, validation and checkpoints.
+public class TrainingLoop {
+    public let options: TrainerOptions
+    public let outputDir: String
+    public var state: TrainingState
+    public weak var observer: TrainingObserver?
+    /// Set (e.g. from a signal handler) to stop after the current batch, saving last/.
+    public let stopRequested = StopFlag()
+
+    let arena: ParameterArena
+    let batcher: Batcher
+    var adam: Adam
+    var log: BufferedWriter?
+    /// How the logs name the tokens counted for tokens/s.
+    var tokenUnit = "tok/s"
+
+    init(arena: ParameterArena, batcher: Batcher, options: TrainerOptions, outputDir: String, state: TrainingState?) throws {
+        self.arena = arena
+        self.batcher = batcher
+        self.options = options
+        self.outputDir = outputDir
+        if let state {
+            self.state = state
+        } else {
+            var s = TrainingState()
+            s.rngState = RNG(seed: options.seed &+ 0xD0)
+            s.learningRate = options.learningRate
+            self.state = s
+        }
+        adam = Adam(AdamConfig(learningRate: self.state.learningRate))
+        adam.step = self.state.adamStep
+        if options.emaDecay > 0 { arena.enableAverage() }
+        try AtomicFile.createDirectories(outputDir)
+        log = try TrainingLoop.openLog(ModelDirectory.join(outputDir, "train.log.jsonl"))
+    }
+
+    // MARK: what a subclass supplies
+
+    /// Forward and backward on the batch of these example indices (gradients accumulate).
+    func trainStep(_ indices: [Int], rng: inout RNG) -> LossResult { fatalError("trainStep not overridden") }
+    /// Measures the model as it is now (nil without validation data).
+    func measure() -> ValidationResult? { fatalError("measure not overridden") }
+    /// Saves the model as `<outputDir>/<name>`, with the training state when given.
+    func save(name: String, state: TrainingState?) throws { fatalError("save not overridden") }
+
+    // MARK: the loop
+
+    static func openLog(_ path: String) throws -> BufferedWriter {
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        guard fd >= 0 else {
+            throw TextError.writeFailed(path: path, reason: String(cString: strerror(errno)))
+        }
+        return BufferedWriter(fileDescriptor: fd, name: path)
+    }
+
+    func writeLog(_ object: [String: Any]) {
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]),
+              let line = String(data: data, encoding: .utf8) else { return }
+        try? log?.write(line + "\n")
+        try? log?.flush()
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+
+    /// Trains until a budget is spent, early stopping triggers, or a stop is requested.
+    /// Returns the final state (also saved in last/).
+    @discardableResult
+    public func run() throws -> TrainingState {
+        var rng = state.rngState
+        let clock = ContinuousClock()
+        let started = clock.now
+        let secondsAtStart = state.trainingSeconds
+        func elapsed() -> Double { secondsAtStart + Self.seconds(clock.now - started) }
+        var badInARow = 0
+        var windowLoss = 0.0, windowTokens = 0
+        var windowStart = clock.now
+        var stopReason: String?
+
+        epochs: while state.epoch < options.maxEpochs && !state.finished {
+            let plan = batcher.epochPlan(seed: options.seed, epoch: state.epoch)
+            while state.batchInEpoch < plan.count {
+                if stopRequested.isSet { stopReason = "stop requested"; break epochs }
+                if options.maxSteps > 0 && state.step >= options.maxSteps { stopReason = "step budget"; break epochs }
+                if options.maxMinutes > 0 && elapsed() >= options.maxMinutes * 60 { stopReason = "time budget"; break epochs }
+                let indices = plan[state.batchInEpoch]
+                state.batchInEpoch += 1
+                arena.zeroGrads()
+                let result = trainStep(indices, rng: &rng)
+                if !result.loss.isFinite || !arena.gradsAreFinite() {
+                    badInARow += 1
+                    observer?.logLine("warning: step \(state.step + 1): non-finite loss or gradient; batch skipped")
+                    writeLog(["type": "skip", "step": state.step + 1, "epoch": state.epoch + 1])
+                    if badInARow >= options.maxBadBatches { throw TrainingError.diverged(step: state.step + 1) }
+                    continue
+                }
+                badInARow = 0
+                arena.clipGradNorm(options.clipNorm)
+                adam.config.learningRate = state.learningRate
+                adam.update(arena)
+                state.step += 1
+                state.adamStep = adam.step
+                if options.emaDecay > 0 {
+                    let t = Float(state.step)
+                    arena.updateAverage(decay: min(options.emaDecay, (1 + t) / (10 + t)))
+                }
+                state.targetTokensSeen += result.tokens
+                windowLoss += result.nll
+                windowTokens += result.tokens
+                let windowSeconds = Self.seconds(clock.now - windowStart)
+                let nll = windowLoss / Double(max(windowTokens, 1))
+                let tps = Double(windowTokens) / max(windowSeconds, 1e-9)
+                observer?.trainingProgress(epoch: state.epoch + 1, batch: state.batchInEpoch, batches: plan.count,
+                                           loss: nll, tokensPerSecond: tps, learningRate: state.learningRate)
+                if options.logEvery > 0 && state.step % options.logEvery == 0 {
+                    writeLog(["type": "train", "step": state.step, "epoch": state.epoch + 1, "nll": nll,
+                              "ppl": exp(nll), "target_tokens_per_s": tps, "lr": Double(state.learningRate),
+                              "elapsed_s": elapsed()])
+                    observer?.logLine(String(format: "epoch %d step %d  nll %.3f  ppl %.2f  %.0f %@  lr %.2e",
+                                             state.epoch + 1, state.step, nll, exp(nll), tps, tokenUnit as NSString,
+                                             Double(state.learningRate)))
+                    windowLoss = 0; windowTokens = 0; windowStart = clock.now
+                }
+                if options.validEvery > 0 && state.step % options.validEvery == 0 {
+                    state.rngState = rng
+                    state.trainingSeconds = elapsed()
+                    try validateAndSave()
+                    if state.finished { stopReason = "early stopping"; break epochs }
+                }
+            }
+            if state.batchInEpoch >= plan.count {
+                state.epoch += 1
+                state.batchInEpoch = 0
+                state.rngState = rng
+                state.trainingSeconds = elapsed()
+                if options.validEvery == 0 || state.step % options.validEvery != 0 {
+                    try validateAndSave()
+                    if state.finished { stopReason = "early stopping"; break epochs }
+                }
+            }
+        }
+        if stopReason == nil && state.epoch >= options.maxEpochs { stopReason = "epoch budget" }
+        state.rngState = rng
+        state.trainingSeconds = elapsed()
+        try saveLast()
+        writeLog(["type": "stop", "step": state.step, "epoch": state.epoch, "reason": stopReason ?? "done",
+                  "elapsed_s": state.trainingSeconds])
+        observer?.logLine("stopped after \(state.step) steps (\(stopReason ?? "done")); checkpoint in \(ModelDirectory.join(outputDir, "last"))")
+        return state
+    }
+
+    /// Saves last/: the raw weights, Adam's moments, the moving average and the state.
+    public func saveLast() throws {
+        try save(name: "last", state: state)
+    }
+
+    /// Validates; keeps best/, halves the learning rate after `patience` validations without
+    /// improvement, stops after `earlyStop`. With a moving average, the averaged weights are
+    /// validated and saved as best/; the raw weights' figures are logged beside them.
+    func validateAndSave() throws {
+        let clock = ContinuousClock()
+        let t0 = clock.now
+        let raw = arena.average != nil ? measure() : nil
+        var result: ValidationResult?
+        var improved = false
+        do {
+            arena.swapAverage()
+            defer { arena.swapAverage() }
+            result = measure()
+            if let result, state.bestScore.map({ result.score > $0 }) ?? true {
+                improved = true
+                state.bestScore = result.score
+                state.bestStep = state.step
+                state.validationsWithoutImprovement = 0
+                try save(name: "best", state: nil)
+            }
+        }
+        guard let result else {
+            try saveLast()
+            return
+        }
+        if !improved {
+            state.validationsWithoutImprovement += 1
+            if state.validationsWithoutImprovement % max(options.patience, 1) == 0 && state.learningRate / 2 >= options.minLearningRate {
+                state.learningRate /= 2
+                state.learningRateHalvings += 1
+            }
+            if state.validationsWithoutImprovement >= options.earlyStop { state.finished = true }
+        }
+        let secs = Self.seconds(clock.now - t0)
+        var entry: [String: Any] = ["type": "valid", "step": state.step, "epoch": state.epoch, "best": improved,
+                                    "lr": Double(state.learningRate), "valid_seconds": secs, "elapsed_s": state.trainingSeconds]
+        entry.merge(result.fields) { $1 }
+        if let raw { for (k, v) in raw.fields where !k.hasSuffix("signature") { entry["raw_" + k] = v } }
+        writeLog(entry)
+        let position = state.batchInEpoch == 0 ? "after epoch \(state.epoch)" : "in epoch \(state.epoch + 1)"
+        observer?.logLine("validation \(position) (step \(state.step)): " + result.text
+                          + (raw.map { "  (raw weights: \($0.text))" } ?? "")
+                          + (improved ? "  (best)" : "") + String(format: "  [%.1f s]", secs))
+        try saveLast()
+    }
+}
+
+/// A flag safe to set from a signal handler and read from the training loop.
+public final class StopFlag: @unchecked Sendable {
+    private let storage = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+    public init() { storage.initialize(to: 0) }
+    deinit { storage.deallocate() }
+    public var isSet: Bool { storage.pointee != 0 }
+    public func set() { storage.pointee = 1 }
+    /// The raw address, for a C signal handler.
+    public var address: UnsafeMutablePointer<Int32> { storage }
+}
