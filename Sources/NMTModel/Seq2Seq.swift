@@ -23,14 +23,32 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     public var preOutput: Int = 512
     public var dropout: Float = 0.3
     public var labelSmoothing: Float = 0.1
+    /// The output layer's weight is the target embedding (needs preOutput == embedding).
+    public var tieEmbeddings = false
 
     public init(sourceVocab: Int, targetVocab: Int, embedding: Int = 256, encoderHidden: Int = 256,
                 encoderLayers: Int = 1, decoderHidden: Int = 512, attention: Int = 512, preOutput: Int = 512,
-                dropout: Float = 0.3, labelSmoothing: Float = 0.1) {
+                dropout: Float = 0.3, labelSmoothing: Float = 0.1, tieEmbeddings: Bool = false) {
         self.sourceVocab = sourceVocab; self.targetVocab = targetVocab; self.embedding = embedding
         self.encoderHidden = encoderHidden; self.encoderLayers = encoderLayers; self.decoderHidden = decoderHidden
         self.attention = attention; self.preOutput = preOutput; self.dropout = dropout
-        self.labelSmoothing = labelSmoothing
+        self.labelSmoothing = labelSmoothing; self.tieEmbeddings = tieEmbeddings
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case sourceVocab, targetVocab, embedding, encoderHidden, encoderLayers, decoderHidden, attention, preOutput,
+             dropout, labelSmoothing, tieEmbeddings
+    }
+
+    /// Model files written before `tieEmbeddings` existed read as untied.
+    public init(from decoder: any Swift.Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(sourceVocab: try c.decode(Int.self, forKey: .sourceVocab), targetVocab: try c.decode(Int.self, forKey: .targetVocab),
+                  embedding: try c.decode(Int.self, forKey: .embedding), encoderHidden: try c.decode(Int.self, forKey: .encoderHidden),
+                  encoderLayers: try c.decode(Int.self, forKey: .encoderLayers), decoderHidden: try c.decode(Int.self, forKey: .decoderHidden),
+                  attention: try c.decode(Int.self, forKey: .attention), preOutput: try c.decode(Int.self, forKey: .preOutput),
+                  dropout: try c.decode(Float.self, forKey: .dropout), labelSmoothing: try c.decode(Float.self, forKey: .labelSmoothing),
+                  tieEmbeddings: try c.decodeIfPresent(Bool.self, forKey: .tieEmbeddings) ?? false)
     }
 
     public var decoderConfig: DecoderConfig {
@@ -85,7 +103,13 @@ public final class Seq2Seq {
                                  layers: config.encoderLayers, dropout: config.dropout)
         bridge = Bridge(arena, name: "bridge", input: 2 * config.encoderHidden, output: config.decoderHidden)
         decoder = Decoder(arena, config: config.decoderConfig, name: "decoder")
-        generator = Linear(arena, name: "generator", input: config.preOutput, output: config.targetVocab)
+        if config.tieEmbeddings {
+            precondition(config.preOutput == config.embedding,
+                         "tied embeddings need the pre-output size (\(config.preOutput)) to equal the embedding size (\(config.embedding))")
+            generator = Linear(arena, name: "generator", sharedWeight: targetEmbedding.table)
+        } else {
+            generator = Linear(arena, name: "generator", input: config.preOutput, output: config.targetVocab)
+        }
         embeddingDropout = Dropout(p: config.dropout)
         arena.allocate(seed: seed)
         if seed != nil { encoder.initializeForgetBias(arena) }

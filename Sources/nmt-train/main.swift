@@ -103,6 +103,8 @@ struct NMTTrainCommand: ParsableCommand {
     @Option(help: "Pre-output layer size.") var preOutput = 512
     @Option(help: "Dropout.") var dropout: Float = 0.3
     @Option(help: "Label smoothing.") var labelSmoothing: Float = 0.1
+    @Flag(help: "Share the target embedding with the output layer (needs --pre-output equal to --embedding).")
+    var tieEmbeddings = false
 
     @Option(help: "Target tokens per batch (padded).") var batchTokens = 1200
     @Option(help: "Drop pairs longer than this many tokens.") var maxLen = 80
@@ -114,6 +116,9 @@ struct NMTTrainCommand: ParsableCommand {
         if resume == nil {
             guard src != nil, tgt != nil else { throw ValidationError("--src and --tgt are required (or --resume DIR)") }
             guard output != nil else { throw ValidationError("-o/--output is required (or --resume DIR)") }
+        }
+        if tieEmbeddings && preOutput != embedding {
+            throw ValidationError("--tie-embeddings needs --pre-output equal to --embedding (\(preOutput) ≠ \(embedding)); e.g. --pre-output \(embedding)")
         }
         if (validSrc == nil) != (validTgt == nil) { throw ValidationError("give both --valid-src and --valid-tgt, or neither") }
     }
@@ -176,7 +181,8 @@ struct NMTTrainCommand: ParsableCommand {
             tgtV = try vocabulary(tgtVocab, corpus: tgt!, lang: tgtLang, side: "target", outDir: outDir, observer: observer)
             let config = ModelConfig(sourceVocab: srcV.count, targetVocab: tgtV.count, embedding: embedding,
                                      encoderHidden: encHidden, encoderLayers: encLayers, decoderHidden: decHidden,
-                                     attention: attention, preOutput: preOutput, dropout: dropout, labelSmoothing: labelSmoothing)
+                                     attention: attention, preOutput: preOutput, dropout: dropout, labelSmoothing: labelSmoothing,
+                                     tieEmbeddings: tieEmbeddings)
             model = Seq2Seq(config, seed: common.seed)
             try RunRecord(src: src!, tgt: tgt!, validSrc: validSrc, validTgt: validTgt, options: options).save(outDir)
         } catch let e as ValidationError {

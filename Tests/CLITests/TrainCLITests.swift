@@ -38,6 +38,25 @@ import Testing
         #expect(refused.status != 0 && refused.stderr.contains("--resume"), "\(refused.stderr)")
     }
 
+    /// --tie-embeddings: the output layer shares the target embedding; the model saves without a
+    /// generator.weight, loads and translates; sizes that cannot be tied are refused up front.
+    @Test func tiedEmbeddingsTrainSaveAndTranslate() throws {
+        let (dir, args) = try corpora()
+        let r = try runTool(nmtTrain, args + ["-o", dir + "/m", "--max-epochs", "1", "--tie-embeddings"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(read(dir + "/m/best/config.json")?.contains("\"tieEmbeddings\" : true") == true)
+        let weights = String(decoding: FileManager.default.contents(atPath: dir + "/m/best/model.safetensors") ?? Data(), as: UTF8.self)
+        #expect(weights.contains("target_embedding.weight") && weights.contains("generator.bias")
+                && !weights.contains("generator.weight"))
+        let t = try runTool(nmtTranslate, ["-m", dir + "/m", dir + "/train.de", "--greedy"])
+        #expect(t.status == 0, "\(t.stderr)")
+        #expect(t.stdout.split(separator: "\n", omittingEmptySubsequences: false).count == 5, "\(t.stdout)")
+        var a = args
+        a[a.firstIndex(of: "--pre-output")! + 1] = "16"
+        let refused = try runTool(nmtTrain, a + ["-o", dir + "/m2", "--tie-embeddings"])
+        #expect(refused.status != 0 && refused.stderr.contains("--pre-output"), "\(refused.stderr)")
+    }
+
     @Test func unequalCorporaNameBothFilesAndCounts() throws {
         let (dir, args) = try corpora()
         write(dir + "/short.en", Array("a dog runs\ntwo men play\n".utf8))

@@ -6,9 +6,10 @@ import Testing
 /// Whole-model checks at tiny sizes: gradients of the composed encoder → bridge → attention
 /// decoder → loss against central differences, padding invariance, seeded determinism.
 @Suite struct Seq2SeqTests {
-    static func tinyConfig(layers: Int = 2, dropout: Float = 0.2) -> ModelConfig {
+    static func tinyConfig(layers: Int = 2, dropout: Float = 0.2, tied: Bool = false) -> ModelConfig {
         ModelConfig(sourceVocab: 9, targetVocab: 8, embedding: 4, encoderHidden: 3, encoderLayers: layers,
-                    decoderHidden: 4, attention: 3, preOutput: 5, dropout: dropout, labelSmoothing: 0.1)
+                    decoderHidden: 4, attention: 3, preOutput: tied ? 4 : 5, dropout: dropout, labelSmoothing: 0.1,
+                    tieEmbeddings: tied)
     }
 
     /// A batch (time-major) from per-sentence token lists.
@@ -29,8 +30,12 @@ import Testing
 
     static let padded = batch([([5, 6, 7, 8], [4, 5, 6]), ([6, 5], [7]), ([8, 7, 6], [5, 4])])
 
-    @Test func wholeModelGradientsMatchCentralDifferences() {
-        let model = Seq2Seq(Self.tinyConfig(), seed: 11)
+    /// Tied: the target embedding is also the output layer, and its gradient sums both uses.
+    @Test(arguments: [false, true])
+    func wholeModelGradientsMatchCentralDifferences(tied: Bool) {
+        let model = Seq2Seq(Self.tinyConfig(tied: tied), seed: 11)
+        #expect((model.arena.param(named: "generator.weight") == nil) == tied)
+        #expect(model.generator.weight == model.targetEmbedding.table || !tied)
         let arena = model.arena
         let b = Self.padded
         let tokens = Double(b.targetLengths.reduce(0, +))

@@ -23,6 +23,16 @@ public struct Linear {
         self.bias = bias ? arena.register("\(name).bias", shape: [output], initializer: .uniform(bound)) : nil
     }
 
+    /// A layer whose weight is another layer's parameter (weight tying, e.g. the output layer
+    /// sharing the target embedding (V, E)); only "\(name).bias" is registered. Both layers'
+    /// gradients accumulate into the shared parameter.
+    public init(_ arena: ParameterArena, name: String, sharedWeight: Param) {
+        input = sharedWeight.cols
+        output = sharedWeight.rows
+        weight = sharedWeight
+        bias = arena.register("\(name).bias", shape: [output], initializer: .uniform(1 / Float(input).squareRoot()))
+    }
+
     /// y (N, out) = x (N, in) · Wᵀ + b, or y += x·Wᵀ + b when `accumulate`.
     @inlinable
     public func forward(_ arena: ParameterArena, _ x: MatrixRef, into y: MatrixRef, accumulate: Bool = false) {
