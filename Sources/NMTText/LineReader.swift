@@ -41,6 +41,11 @@ public final class LineReader {
     public private(set) var lineCount = 0
 
     private var file: gzFile?
+    /// Standard input on a terminal: read with read(2), which returns each line as it is typed
+    /// (gzread would wait for a full buffer).
+    private var terminalFD: Int32 = -1
+    /// True when reading a terminal line by line (callers should answer each line at once).
+    public var isInteractive: Bool { terminalFD >= 0 }
     private var buffer: UnsafeMutablePointer<UInt8>
     private var capacity: Int
     private var start = 0          // first unconsumed byte in buffer
@@ -72,17 +77,22 @@ public final class LineReader {
         buffer = .allocate(capacity: capacity)
     }
 
-    /// Reads standard input (plain or gzip), naming it `name` in errors.
+    /// Reads standard input (plain or gzip; a terminal line by line), naming it `name` in errors.
     public init(standardInputNamed name: String = "<stdin>", skipInvalidUTF8: Bool = false) throws {
         self.path = name
         self.skipInvalidUTF8 = skipInvalidUTF8
+        capacity = 1 << 17
+        buffer = .allocate(capacity: capacity)
         let fd = dup(0)
-        guard fd >= 0, let f = gzdopen(fd, "rb") else {
+        guard fd >= 0 else { throw TextError.cannotRead(path: name, reason: String(cString: strerror(errno))) }
+        if isatty(fd) != 0 {
+            terminalFD = fd
+            return
+        }
+        guard let f = gzdopen(fd, "rb") else {
             throw TextError.cannotRead(path: name, reason: String(cString: strerror(errno)))
         }
         file = f
-        capacity = 1 << 17
-        buffer = .allocate(capacity: capacity)
     }
 
     deinit {
@@ -94,6 +104,14 @@ public final class LineReader {
     public func close() {
         if let f = file { gzclose(f) }
         file = nil
+        if terminalFD >= 0 {
+            #if canImport(Glibc)
+            _ = Glibc.close(terminalFD)
+            #else
+            _ = Darwin.close(terminalFD)
+            #endif
+        }
+        terminalFD = -1
     }
 
     /// The next line, or nil at the end of the file.
@@ -178,6 +196,14 @@ public final class LineReader {
     }
 
     private func fill() throws {
+        if terminalFD >= 0 {
+            var n: Int
+            repeat { n = read(terminalFD, buffer + end, capacity - end) } while n < 0 && errno == EINTR
+            if n < 0 { throw TextError.cannotRead(path: path, reason: String(cString: strerror(errno))) }
+            if n == 0 { atEOF = true }
+            end += n
+            return
+        }
         guard let f = file else { atEOF = true; return }
         let want = UInt32(min(capacity - end, Int(Int32.max)))
         let n = gzread(f, buffer + end, want)

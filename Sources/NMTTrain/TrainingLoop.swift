@@ -21,15 +21,16 @@ public struct TrainerOptions: Codable, Sendable, Equatable {
     public var maxSteps = 0                  // 0: no step budget
     public var learningRate: Float = 1e-3
     public var clipNorm: Double = 5
-    public var patience = 1                  // validations without improvement before halving the rate
-    public var earlyStop = 4                 // validations without improvement before stopping
+    public var patience = 2                  // validations without improvement before halving the rate
+    public var earlyStop = 6                 // validations without improvement before stopping
     public var minLearningRate: Float = 1e-5
     public var validEvery = 0                // also validate every N steps (0: once per epoch)
     public var logEvery = 100
     public var seed: UInt64 = 1
     public var maxBadBatches = 5             // non-finite losses in a row before giving up
-    /// Exponential moving average of the weights (0: off). Validation, best/ and early stopping
-    /// use the averaged weights; step t uses decay min(emaDecay, (1 + t) / (10 + t)).
+    /// Exponential moving average of the weights (0: off); step t uses decay
+    /// min(emaDecay, (1 + t) / (10 + t)). Validation measures the raw and the averaged weights
+    /// and keeps the better as best/.
     public var emaDecay: Float = 0
     public init() {}
 
@@ -232,31 +233,33 @@ public class TrainingLoop {
     }
 
     /// Validates; keeps best/, halves the learning rate after `patience` validations without
-    /// improvement, stops after `earlyStop`. With a moving average, the averaged weights are
-    /// validated and saved as best/; the raw weights' figures are logged beside them.
+    /// improvement, stops after `earlyStop`. With a moving average, both the raw and the averaged
+    /// weights are measured; the better of the two (on the validation score) is the candidate
+    /// for best/, and both sets of figures are logged.
     func validateAndSave() throws {
         let clock = ContinuousClock()
         let t0 = clock.now
-        let raw = arena.average != nil ? measure() : nil
-        var result: ValidationResult?
-        var improved = false
-        do {
-            arena.swapAverage()
-            defer { arena.swapAverage() }
-            result = measure()
-            if let result, state.bestScore.map({ result.score > $0 }) ?? true {
-                improved = true
-                state.bestScore = result.score
-                state.bestStep = state.step
-                state.validationsWithoutImprovement = 0
-                try save(name: "best", state: nil)
-            }
-        }
-        guard let result else {
+        guard let raw = measure() else {
             try saveLast()
             return
         }
-        if !improved {
+        var averaged: ValidationResult?
+        if arena.average != nil {
+            arena.swapAverage()
+            averaged = measure()
+            arena.swapAverage()
+        }
+        let useAverage = averaged.map { $0.score > raw.score } ?? false
+        let result = useAverage ? averaged! : raw
+        let improved = state.bestScore.map { result.score > $0 } ?? true
+        if improved {
+            state.bestScore = result.score
+            state.bestStep = state.step
+            state.validationsWithoutImprovement = 0
+            if useAverage { arena.swapAverage() }
+            defer { if useAverage { arena.swapAverage() } }
+            try save(name: "best", state: nil)
+        } else {
             state.validationsWithoutImprovement += 1
             if state.validationsWithoutImprovement % max(options.patience, 1) == 0 && state.learningRate / 2 >= options.minLearningRate {
                 state.learningRate /= 2
@@ -268,11 +271,15 @@ public class TrainingLoop {
         var entry: [String: Any] = ["type": "valid", "step": state.step, "epoch": state.epoch, "best": improved,
                                     "lr": Double(state.learningRate), "valid_seconds": secs, "elapsed_s": state.trainingSeconds]
         entry.merge(result.fields) { $1 }
-        if let raw { for (k, v) in raw.fields where !k.hasSuffix("signature") { entry["raw_" + k] = v } }
+        if let averaged {
+            entry["weights"] = useAverage ? "averaged" : "raw"
+            for (k, v) in raw.fields where !k.hasSuffix("signature") { entry["raw_" + k] = v }
+            for (k, v) in averaged.fields where !k.hasSuffix("signature") { entry["ema_" + k] = v }
+        }
         writeLog(entry)
         let position = state.batchInEpoch == 0 ? "after epoch \(state.epoch)" : "in epoch \(state.epoch + 1)"
-        observer?.logLine("validation \(position) (step \(state.step)): " + result.text
-                          + (raw.map { "  (raw weights: \($0.text))" } ?? "")
+        let figures = averaged.map { "\(raw.text); averaged weights: \($0.text)" + (useAverage ? " ←" : "") } ?? raw.text
+        observer?.logLine("validation \(position) (step \(state.step)): " + figures
                           + (improved ? "  (best)" : "") + String(format: "  [%.1f s]", secs))
         try saveLast()
     }

@@ -11,8 +11,8 @@ struct CommonTrainingOptions: ParsableArguments {
     @Option(help: "Clip gradients to this global norm.") var clipNorm: Double = 5
     @Option(help: "Halve the learning rate after this many validations without improvement.") var patience = TrainerOptions().patience
     @Option(help: "Stop after this many validations without improvement.") var earlyStop = TrainerOptions().earlyStop
-    @Option(help: "Keep an exponential moving average of the weights with this decay per step; validate it and save it as best/ (0: off).")
-    var emaDecay: Float = TrainerOptions().emaDecay
+    @Option(help: "Keep an exponential moving average of the weights with this decay per step; validation measures it beside the raw weights and keeps the better as best/ (0: off; default 0.999 for translation, 0 for fill).")
+    var emaDecay: Float?
     @Option(help: "Time budget in minutes (0: none).") var maxMinutes: Double = 0
     @Option(help: "Step budget (0: none).") var maxSteps = 0
     @Option(help: "Also validate every N steps (0: once per epoch).") var validEvery = 0
@@ -26,12 +26,12 @@ struct CommonTrainingOptions: ParsableArguments {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
     }
 
-    func trainerOptions(batchTokens: Int, maxEpochs: Int) -> TrainerOptions {
+    func trainerOptions(batchTokens: Int, maxEpochs: Int, emaDecay defaultEMA: Float) -> TrainerOptions {
         var o = TrainerOptions()
         o.batchTokens = batchTokens; o.maxEpochs = maxEpochs; o.maxMinutes = maxMinutes
         o.maxSteps = maxSteps; o.learningRate = learningRate; o.clipNorm = clipNorm
         o.patience = patience; o.earlyStop = earlyStop; o.validEvery = validEvery
-        o.logEvery = logEvery; o.seed = seed; o.emaDecay = emaDecay
+        o.logEvery = logEvery; o.seed = seed; o.emaDecay = emaDecay ?? defaultEMA
         return o
     }
 

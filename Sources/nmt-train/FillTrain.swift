@@ -55,7 +55,7 @@ struct FillTrainCommand: ParsableCommand {
     func run() throws {
         BLASThreads.set(common.threads)
         let observer = ConsoleObserver(quiet: common.quiet)
-        let options = common.trainerOptions(batchTokens: batchTokens, maxEpochs: maxEpochs)
+        let options = common.trainerOptions(batchTokens: batchTokens, maxEpochs: maxEpochs, emaDecay: 0)
         do {
             let outDir: String
             let model: FillModel

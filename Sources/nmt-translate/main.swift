@@ -274,8 +274,9 @@ struct Session {
             while let line = try reader.next() {
                 addSkipped(upTo: line.number)
                 chunk.append(line.text); chunkLines.append(line.number); expected = line.number + 1
-                if chunk.count >= command.batchSize {
+                if chunk.count >= command.batchSize || reader.isInteractive {
                     try flushChunk(&chunk, &chunkLines, name: name, into: w)
+                    if reader.isInteractive { try w.flush() }   // a person is typing: answer each line
                 }
             }
             addSkipped(upTo: reader.lineCount + 1)

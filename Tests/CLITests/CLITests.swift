@@ -23,8 +23,13 @@ struct Run {
 
 /// Runs nmt-vocab with `args` in `cwd`, feeding `stdin`.
 func run(_ args: [String], stdin: String = "", cwd: String? = nil) throws -> Run {
+    try runTool(nmtVocab, args, stdin: Data(stdin.utf8), cwd: cwd)
+}
+
+/// Runs a tool with `args` (in `cwd` when given), feeding `stdin`; captures everything.
+func runTool(_ tool: String, _ args: [String], stdin: Data = Data(), cwd: String? = nil) throws -> Run {
     let p = Process()
-    p.executableURL = URL(fileURLWithPath: nmtVocab)
+    p.executableURL = URL(fileURLWithPath: tool)
     p.arguments = args
     if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
     let inPipe = Pipe(), outPipe = Pipe(), errPipe = Pipe()
@@ -37,10 +42,11 @@ func run(_ args: [String], stdin: String = "", cwd: String? = nil) throws -> Run
     let group = DispatchGroup()
     DispatchQueue.global().async(group: group) { outData = outPipe.fileHandleForReading.readDataToEndOfFile() }
     DispatchQueue.global().async(group: group) { errData = errPipe.fileHandleForReading.readDataToEndOfFile() }
-    inPipe.fileHandleForWriting.write(Data(stdin.utf8))
+    inPipe.fileHandleForWriting.write(stdin)
     try inPipe.fileHandleForWriting.close()
     group.wait()
     p.waitUntilExit()
+    #expect(p.terminationReason == .exit, "\(tool) died of a signal: \(String(decoding: errData, as: UTF8.self))")
     return Run(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                stderr: String(decoding: errData, as: UTF8.self))
 }

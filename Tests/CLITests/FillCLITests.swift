@@ -5,28 +5,6 @@ import Testing
 let nmtFill: String = URL(fileURLWithPath: nmtVocab).deletingLastPathComponent().appendingPathComponent("nmt-fill").path
 let nmtTrain: String = URL(fileURLWithPath: nmtVocab).deletingLastPathComponent().appendingPathComponent("nmt-train").path
 
-func runTool(_ tool: String, _ args: [String], stdin: Data = Data()) throws -> Run {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: tool)
-    p.arguments = args
-    let inPipe = Pipe(), outPipe = Pipe(), errPipe = Pipe()
-    p.standardInput = inPipe
-    p.standardOutput = outPipe
-    p.standardError = errPipe
-    try p.run()
-    nonisolated(unsafe) var outData = Data(), errData = Data()
-    let group = DispatchGroup()
-    DispatchQueue.global().async(group: group) { outData = outPipe.fileHandleForReading.readDataToEndOfFile() }
-    DispatchQueue.global().async(group: group) { errData = errPipe.fileHandleForReading.readDataToEndOfFile() }
-    inPipe.fileHandleForWriting.write(stdin)
-    try inPipe.fileHandleForWriting.close()
-    group.wait()
-    p.waitUntilExit()
-    #expect(p.terminationReason == .exit, "\(tool) died of a signal: \(String(decoding: errData, as: UTF8.self))")
-    return Run(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-               stderr: String(decoding: errData, as: UTF8.self))
-}
-
 /// A tiny English corpus and a fill model trained on it for a few steps by `nmt-train fill`.
 func fillFixture() throws -> (dir: String, model: String) {
     let dir = makeTempDir()

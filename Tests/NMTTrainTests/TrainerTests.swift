@@ -115,8 +115,9 @@ import Testing
         #expect(average(a) == average(reloaded.model))
     }
 
-    /// With a moving average, best/ holds the averaged weights (the ones validated) and last/
-    /// the raw ones; the average follows avg ← d·avg + (1 − d)·w with d = min(decay, (1+t)/(10+t)).
+    /// With a moving average, both weights are validated and best/ holds the better (as the log
+    /// says), last/ the raw ones; the average follows avg ← d·avg + (1 − d)·w with
+    /// d = min(decay, (1+t)/(10+t)).
     @Test func movingAverageIsValidatedAndSavedAsBest() throws {
         let vocab = try Self.vocabulary()
         let train = Self.reverseData(60, seed: 6, vocab: vocab)
@@ -157,12 +158,16 @@ import Testing
         #expect(avg != raw)
         let best = try ModelDirectory.load(dir + "/best").model
         let last = try ModelDirectory.load(dir + "/last").model
-        #expect(Array(UnsafeBufferPointer(start: best.arena.values, count: best.arena.count)) == avg)
         #expect(Array(UnsafeBufferPointer(start: last.arena.values, count: last.arena.count)) == raw)
-        // The log carries both: the averaged model's figures and the raw weights'.
+        // The log carries both sets of figures and which weights won (the lower perplexity here).
         let log = try String(contentsOfFile: dir + "/train.log.jsonl", encoding: .utf8)
-        let valid1 = log.split(separator: "\n").first { $0.contains("\"type\":\"valid\"") }!
-        #expect(valid1.contains("\"raw_ppl\"") && valid1.contains("\"ppl\""))
+        let line = log.split(separator: "\n").first { $0.contains("\"type\":\"valid\"") }!
+        let entry = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+        let rawPPL = entry["raw_ppl"] as! Double, emaPPL = entry["ema_ppl"] as! Double
+        let averagedWon = entry["weights"] as! String == "averaged"
+        #expect(averagedWon == (emaPPL < rawPPL))
+        #expect(entry["ppl"] as! Double == min(rawPPL, emaPPL))
+        #expect(Array(UnsafeBufferPointer(start: best.arena.values, count: best.arena.count)) == (averagedWon ? avg : raw))
     }
 
     @Test func nonFiniteLossesSkipBatchesThenStopWithoutSavingNaN() throws {
