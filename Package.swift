@@ -82,6 +82,6 @@ let package = Package(
         .testTarget(name: "NMTMetricsTests", dependencies: ["NMTMetrics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NMTDecodeTests", dependencies: ["NMTDecode"]),
         // End-to-end tests run the built executables on small fixtures.
-        .testTarget(name: "CLITests", dependencies: ["nmt-vocab", "nmt-translate", "nmt-fill", "nmt-train"]),
+        .testTarget(name: "CLITests", dependencies: ["nmt-vocab", "nmt-translate", "nmt-fill", "nmt-train", "NMTTestSupport"]),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import NMTTestSupport
 import Testing
 
 /// The built nmt-vocab binary: next to the test bundle (the test target depends on the
@@ -51,10 +52,8 @@ func runTool(_ tool: String, _ args: [String], stdin: Data = Data(), cwd: String
                stderr: String(decoding: errData, as: UTF8.self))
 }
 
-func makeTempDir() -> String {
-    var template = Array("/tmp/nmt-cli-test.XXXXXX".utf8CString)
-    return String(cString: mkdtemp(&template)!)
-}
+/// A fresh empty directory under /tmp, removed when the tests end.
+func makeTempDir() -> String { makeTemporaryDirectory(prefix: "nmt-cli-test") }
 
 func write(_ path: String, _ bytes: [UInt8]) {
     _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))

@@ -1,4 +1,5 @@
 import Foundation
+import NMTTestSupport
 @testable import NMTText
 
 /// The repository root (this file is Tests/NMTTextTests/Support.swift).
@@ -18,12 +19,8 @@ let corpusFiles: [String] = {
     return files
 }()
 
-/// A fresh empty directory under /tmp.
-func makeTempDir() -> String {
-    var template = Array("/tmp/nmt-text-test.XXXXXX".utf8CString)
-    let p = mkdtemp(&template)!
-    return String(cString: p)
-}
+/// A fresh empty directory under /tmp, removed when the tests end.
+func makeTempDir() -> String { makeTemporaryDirectory(prefix: "nmt-text-test") }
 
 func writeFile(_ path: String, _ bytes: [UInt8]) {
     _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
