@@ -15,6 +15,8 @@ public final class Trainer: TrainingLoop {
     public var translate: (([String]) -> [String])?
 
     let valid: ParallelData?
+    /// The validation batches, built once (each validation measures raw and averaged weights).
+    let validBatcher: Batcher?
 
     public init(model: Seq2Seq, sourceVocab: Vocabulary, targetVocab: Vocabulary, train: ParallelData,
                 valid: ParallelData?, options: TrainerOptions, outputDir: String, state: TrainingState? = nil) throws {
@@ -22,6 +24,7 @@ public final class Trainer: TrainingLoop {
         self.sourceVocab = sourceVocab
         self.targetVocab = targetVocab
         self.valid = valid
+        validBatcher = valid.map { Batcher(pairs: $0.pairs, batchTokens: options.batchTokens) }
         try super.init(arena: model.arena, batcher: Batcher(pairs: train.pairs, batchTokens: options.batchTokens),
                        options: options, outputDir: outputDir, state: state)
         tokenUnit = "tgt tok/s"
@@ -38,9 +41,8 @@ public final class Trainer: TrainingLoop {
 
     /// Validation perplexity and, when a translator is set, BLEU (the score; else minus perplexity).
     override func measure() -> ValidationResult? {
-        guard let valid else { return nil }
+        guard let valid, let vb = validBatcher else { return nil }
         var nll = 0.0, tokens = 0
-        let vb = Batcher(pairs: valid.pairs, batchTokens: options.batchTokens)
         for indices in vb.epochPlan(seed: 0, epoch: 0) {
             let r = model.evaluate(vb.batch(indices).modelBatch)
             nll += r.nll
