@@ -6,6 +6,10 @@
 //   tgtIn (Ty·B) ─ tgtEmbed ─ dropout ─► (Ty·B, E) ─ decoder(encOut, s0) ─► o (Ty·B, P)
 //   o ─ generator ─► logits (Ty·B, V) ─ loss(tgtOut) ─► Σ loss, Σ nll, tokens
 //
+// Tied embeddings: the generator's weight is the target embedding (V, E). When P ≠ E a
+// projection without bias maps o (Ty·B, P) to (Ty·B, E) first (Press & Wolf 2017's
+// projection), so the pre-output layer keeps its size: o ─ projection ─► (Ty·B, E) ─ generator.
+//
 // `trainStep` runs forward and backward and ACCUMULATES parameter gradients into the arena
 // (the caller zeroes, clips and updates). The loss is averaged over the batch's target tokens
 // (gradScale = 1 / tokens). Every buffer is owned by the model and reused across batches.
@@ -23,7 +27,8 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     public var preOutput: Int = 512
     public var dropout: Float = 0.3
     public var labelSmoothing: Float = 0.1
-    /// The output layer's weight is the target embedding (needs preOutput == embedding).
+    /// The output layer's weight is the target embedding; when preOutput ≠ embedding a
+    /// projection (preOutput → embedding, no bias) comes before it.
     public var tieEmbeddings = false
 
     public init(sourceVocab: Int, targetVocab: Int, embedding: Int = 256, encoderHidden: Int = 256,
@@ -82,6 +87,8 @@ public final class Seq2Seq {
     public let bridge: Bridge
     public let decoder: Decoder
     public let generator: Linear
+    /// Tied embeddings with P ≠ E: o (P) → (E) before the generator ("generator_projection.weight").
+    public let generatorProjection: Linear?
     let embeddingDropout: Dropout
 
     // Buffers reused across batches.
@@ -89,7 +96,7 @@ public final class Seq2Seq {
     let srcE = GrowBuffer(), srcMask = GrowBuffer(), dSrcE = GrowBuffer()
     let tgtE = GrowBuffer(), tgtMask = GrowBuffer(), dTgtE = GrowBuffer()
     let s0B = GrowBuffer(), dS0B = GrowBuffer(), dFinalHB = GrowBuffer(), dEncOutB = GrowBuffer()
-    let logitsB = GrowBuffer(), dOB = GrowBuffer()
+    let logitsB = GrowBuffer(), dOB = GrowBuffer(), projB = GrowBuffer(), dProjB = GrowBuffer()
 
     /// Builds the model and initialises its parameters from `seed` (nil: all zero, for a model
     /// whose weights are about to be loaded).
@@ -104,10 +111,11 @@ public final class Seq2Seq {
         bridge = Bridge(arena, name: "bridge", input: 2 * config.encoderHidden, output: config.decoderHidden)
         decoder = Decoder(arena, config: config.decoderConfig, name: "decoder")
         if config.tieEmbeddings {
-            precondition(config.preOutput == config.embedding,
-                         "tied embeddings need the pre-output size (\(config.preOutput)) to equal the embedding size (\(config.embedding))")
+            generatorProjection = config.preOutput == config.embedding ? nil
+                : Linear(arena, name: "generator_projection", input: config.preOutput, output: config.embedding, bias: false)
             generator = Linear(arena, name: "generator", sharedWeight: targetEmbedding.table)
         } else {
+            generatorProjection = nil
             generator = Linear(arena, name: "generator", input: config.preOutput, output: config.targetVocab)
         }
         embeddingDropout = Dropout(p: config.dropout)
@@ -152,7 +160,8 @@ public final class Seq2Seq {
                                 tgtLengths: batch.targetLengths, s0: s0, rng: &rng, training: training)
         // Output projection and loss over all Ty·B rows at once.
         let logits = logitsB.matrix(Ty * B, V)                               // (Ty·B, V)
-        generator.forward(arena, o, into: logits)
+        let g = generatorInput(o, buffer: projB)                             // (Ty·B, P or E)
+        generator.forward(arena, g, into: logits)
         let tokens = batch.targetLengths.reduce(0, +)
         let result = batch.targetOutput.withUnsafeBufferPointer {
             SoftmaxCrossEntropy.forwardBackward(logits: logits, targets: $0, smoothing: config.labelSmoothing,
@@ -162,7 +171,13 @@ public final class Seq2Seq {
 
         // Backward, in reverse order.
         let dO = dOB.matrix(Ty * B, config.preOutput)                        // (Ty·B, P)
-        generator.backward(arena, x: o, dY: logits, dX: dO)
+        if let generatorProjection {
+            let dG = dProjB.matrix(Ty * B, E)                                // (Ty·B, E)
+            generator.backward(arena, x: g, dY: logits, dX: dG)
+            generatorProjection.backward(arena, x: o, dY: dG, dX: dO)
+        } else {
+            generator.backward(arena, x: o, dY: logits, dX: dO)
+        }
         let dTgtX = dTgtE.matrix(Ty * B, E)                                  // (Ty·B, E)
         let dEncOut = dEncOutB.matrix(Tx * B, 2 * config.encoderHidden)      // (Tx·B, 2H), accumulated into
         dEncOut.zero()
@@ -179,9 +194,18 @@ public final class Seq2Seq {
         return result
     }
 
+    /// The generator's input for pre-output rows o (N, P): o itself, or its projection to E
+    /// (written into `buffer`) when tied embeddings need one.
+    public func generatorInput(_ o: MatrixRef, buffer: GrowBuffer) -> MatrixRef {
+        guard let generatorProjection else { return o }
+        let g = buffer.matrix(o.rows, config.embedding)
+        generatorProjection.forward(arena, o, into: g)
+        return g
+    }
+
     /// Bytes held by the model's reusable buffers (activations and caches), for memory reports.
     public var workspaceBytes: Int {
-        encCache.bytes + [srcE, srcMask, dSrcE, tgtE, tgtMask, dTgtE, s0B, dS0B, dFinalHB, dEncOutB, logitsB, dOB]
+        encCache.bytes + [srcE, srcMask, dSrcE, tgtE, tgtMask, dTgtE, s0B, dS0B, dFinalHB, dEncOutB, logitsB, dOB, projB, dProjB]
             .reduce(0) { $0 + $1.tensor.count * 4 }
     }
 }

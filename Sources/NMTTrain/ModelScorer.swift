@@ -4,7 +4,8 @@
 //   encode(sources)    srcIds (Tx·B) ─ srcEmbed ─► (Tx·B, E) ─ encoder (no dropout) ─► encOut (Tx·B, 2H)
 //                      finalH (B, 2H) ─ bridge ─► s0 (B, Hd)
 //   initialState       decoder.initState(s0, encOut, srcLengths): one row per sentence
-//   step(last tokens)  tgtEmbed (R, E) ─ decoder.step ─► o (R, P) ─ generator (one gemm) ─► (R, V)
+//   step(last tokens)  tgtEmbed (R, E) ─ decoder.step ─► o (R, P) [─ tied projection ─► (R, E)]
+//                      ─ generator (one gemm) ─► (R, V)
 //                      ─ log-softmax per row (SIMD, in place in the search's buffer)
 //   reorder(rows)      DecoderState.select(rows)
 //
@@ -37,6 +38,7 @@ public final class ModelScorer: StepScorer {
     private var s0 = Tensor([0])             // (B, Hd)
     private var encOut: MatrixRef?           // (Tx·B, 2H), a view into encCache
     private var emb = Tensor([0])            // (R, E)
+    private let projected = GrowBuffer()     // (R, E): the generator's input with a tied projection
     private var selectRows: [Int] = []
 
     public init(model: Seq2Seq) {
@@ -88,7 +90,7 @@ public final class ModelScorer: StepScorer {
         ModelScorer.grow(&emb, R * E)
         let x = MatrixRef(emb.ptr, rows: R, cols: E)
         lastTokens.withUnsafeBufferPointer { model.targetEmbedding.forward(arena, ids: $0, into: x) }
-        let o = model.decoder.step(arena, prevEmbedded: x, state: state)
+        let o = model.generatorInput(model.decoder.step(arena, prevEmbedded: x, state: state), buffer: projected)
         let logits = MatrixRef(out, rows: R, cols: V)
         if R <= smallRows {
             // Few rows: the product is bound by reading W (V, P) once; a fused SIMD kernel

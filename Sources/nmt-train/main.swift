@@ -103,7 +103,8 @@ struct NMTTrainCommand: ParsableCommand {
     @Option(help: "Pre-output layer size.") var preOutput = 512
     @Option(help: "Dropout.") var dropout: Float = 0.3
     @Option(help: "Label smoothing.") var labelSmoothing: Float = 0.1
-    @Flag(help: "Share the target embedding with the output layer (needs --pre-output equal to --embedding).")
+    @Flag(inversion: .prefixedNo,
+          help: "Share the target embedding with the output layer (through a pre-output → embedding projection when the sizes differ).")
     var tieEmbeddings = false
 
     @Option(help: "Target tokens per batch (padded).") var batchTokens = 1200
@@ -116,9 +117,6 @@ struct NMTTrainCommand: ParsableCommand {
         if resume == nil {
             guard src != nil, tgt != nil else { throw ValidationError("--src and --tgt are required (or --resume DIR)") }
             guard output != nil else { throw ValidationError("-o/--output is required (or --resume DIR)") }
-        }
-        if tieEmbeddings && preOutput != embedding {
-            throw ValidationError("--tie-embeddings needs --pre-output equal to --embedding (\(preOutput) ≠ \(embedding)); e.g. --pre-output \(embedding)")
         }
         if (validSrc == nil) != (validTgt == nil) { throw ValidationError("give both --valid-src and --valid-tgt, or neither") }
     }

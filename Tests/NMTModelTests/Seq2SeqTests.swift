@@ -6,10 +6,14 @@ import Testing
 /// Whole-model checks at tiny sizes: gradients of the composed encoder → bridge → attention
 /// decoder → loss against central differences, padding invariance, seeded determinism.
 @Suite struct Seq2SeqTests {
-    static func tinyConfig(layers: Int = 2, dropout: Float = 0.2, tied: Bool = false) -> ModelConfig {
+    /// How the output layer is built: its own weight, the target embedding (P = E), or the
+    /// target embedding behind a P → E projection (P ≠ E).
+    enum Output: CaseIterable, Sendable { case untied, tied, tiedProjected }
+
+    static func tinyConfig(layers: Int = 2, dropout: Float = 0.2, output: Output = .untied) -> ModelConfig {
         ModelConfig(sourceVocab: 9, targetVocab: 8, embedding: 4, encoderHidden: 3, encoderLayers: layers,
-                    decoderHidden: 4, attention: 3, preOutput: tied ? 4 : 5, dropout: dropout, labelSmoothing: 0.1,
-                    tieEmbeddings: tied)
+                    decoderHidden: 4, attention: 3, preOutput: output == .tied ? 4 : 5, dropout: dropout, labelSmoothing: 0.1,
+                    tieEmbeddings: output != .untied)
     }
 
     /// A batch (time-major) from per-sentence token lists.
@@ -30,12 +34,16 @@ import Testing
 
     static let padded = batch([([5, 6, 7, 8], [4, 5, 6]), ([6, 5], [7]), ([8, 7, 6], [5, 4])])
 
-    /// Tied: the target embedding is also the output layer, and its gradient sums both uses.
-    @Test(arguments: [false, true])
-    func wholeModelGradientsMatchCentralDifferences(tied: Bool) {
-        let model = Seq2Seq(Self.tinyConfig(tied: tied), seed: 11)
+    /// Tied: the target embedding is also the output layer, and its gradient sums both uses
+    /// (with P ≠ E through the projection, whose gradient is checked too).
+    @Test(arguments: Output.allCases)
+    func wholeModelGradientsMatchCentralDifferences(output: Output) {
+        let model = Seq2Seq(Self.tinyConfig(output: output), seed: 11)
+        let tied = output != .untied
         #expect((model.arena.param(named: "generator.weight") == nil) == tied)
         #expect(model.generator.weight == model.targetEmbedding.table || !tied)
+        #expect((model.arena.param(named: "generator_projection.weight") != nil) == (output == .tiedProjected))
+        #expect(model.arena.param(named: "generator_projection.bias") == nil)
         let b = Self.padded
         let tokens = Double(b.targetLengths.reduce(0, +))
         let checked = checkParameterGradients(model.arena) { rng, backward in

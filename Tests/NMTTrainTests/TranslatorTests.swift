@@ -15,7 +15,8 @@ struct TinyTranslationModel {
     static let sourceWords = "ein hund läuft über die wiese . zwei männer spielen im schnee , der mann schläft"
     static let targetWords = "a dog runs over the meadow . two men play in snow , the man sleeps"
 
-    init(seed: UInt64 = 11) throws {
+    /// `tied`: the output layer is the target embedding behind a pre-output → embedding projection.
+    init(seed: UInt64 = 11, tied: Bool = false) throws {
         var sb = VocabularyBuilder(settings: TokenizerSettings(lang: "de"))
         let st = try Tokenizer(settings: sb.settings)
         sb.add(tokens: st.tokenize(TinyTranslationModel.sourceWords))
@@ -25,7 +26,8 @@ struct TinyTranslationModel {
         src = try sb.build()
         tgt = try tb.build()
         let config = ModelConfig(sourceVocab: src.count, targetVocab: tgt.count, embedding: 8, encoderHidden: 6,
-                                 encoderLayers: 2, decoderHidden: 10, attention: 7, preOutput: 9, dropout: 0.3)
+                                 encoderLayers: 2, decoderHidden: 10, attention: 7, preOutput: 9, dropout: 0.3,
+                                 tieEmbeddings: tied)
         model = Seq2Seq(config, seed: seed)
         // Sharper output distributions than the initialisation gives, so outputs end sometimes.
         let w = model.arena.value(model.generator.weight)
@@ -50,8 +52,10 @@ let tinySources = [
     /// The scorer's step log-probabilities equal the log-softmax of the training forward's
     /// logits (Decoder.forward over all steps, generator, log-softmax in Double), position by
     /// position, and their sum over the gold tokens equals −Seq2Seq.evaluate's nll.
-    @Test func scorerMatchesTrainingForward() throws {
-        let tiny = try TinyTranslationModel()
+    /// Also with tied embeddings behind the projection (the scorer applies it at every step).
+    @Test(arguments: [false, true])
+    func scorerMatchesTrainingForward(tied: Bool) throws {
+        let tiny = try TinyTranslationModel(tied: tied)
         let m = tiny.model, arena = m.arena
         let sources: [[Int32]] = [[5, 6, 7, 8, 9], [10, 11], [12, 5, 6]]
         let targets: [[Int32]] = [[5, 6, 7], [8, 9, 10, 11, 12], [13]]
@@ -74,7 +78,15 @@ let tinySources = [
                                   srcLengths: batch.sourceLengths, tgtLengths: batch.targetLengths,
                                   s0: s0.matrix(rows: B, cols: m.config.decoderHidden), rng: &rng, training: false)
         let logits = Tensor([Ty * B, V])
-        m.generator.forward(arena, o, into: logits.matrix(rows: Ty * B, cols: V))
+        let projected = Tensor([Ty * B, E])
+        let g: MatrixRef
+        if let p = m.generatorProjection {
+            g = projected.matrix(rows: Ty * B, cols: E)
+            p.forward(arena, o, into: g)
+        } else {
+            g = o
+        }
+        m.generator.forward(arena, g, into: logits.matrix(rows: Ty * B, cols: V))
 
         // Scorer path: forced decoding, all rows kept.
         let scorer = ModelScorer(model: m)
