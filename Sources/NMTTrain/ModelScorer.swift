@@ -91,14 +91,22 @@ public final class ModelScorer: StepScorer {
         let x = MatrixRef(emb.ptr, rows: R, cols: E)
         lastTokens.withUnsafeBufferPointer { model.targetEmbedding.forward(arena, ids: $0, into: x) }
         let o = model.generatorInput(model.decoder.step(arena, prevEmbedded: x, state: state), buffer: projected)
-        let logits = MatrixRef(out, rows: R, cols: V)
+        // With a shortlist only the first K columns (the K most frequent words: vocabularies
+        // are sorted by count) are scored; the rest of each row is -inf.
+        let K = shortlist > 0 ? min(shortlist, V) : V
+        let logits = MatrixRef(out, rows: R, cols: K, ld: V)
         if R <= smallRows {
             // Few rows: the product is bound by reading W (V, P) once; a fused SIMD kernel
             // (bias, dot products, log-softmax) beats sgemv, which reads it at ~13 GB/s here.
             smallRowsGenerator(o, into: logits)
         } else {
-            model.generator.forward(arena, o, into: logits)
-            for r in 0..<R { logSoftmaxInPlace(out + r * V, count: V) }
+            let w = arena.value(model.generator.weight)
+            gemm(o, MatrixRef(w.ptr, rows: K, cols: w.cols, ld: w.ld), transB: true, into: logits)
+            addRowVector(arena.value(model.generator.bias!).ptr, to: logits)
+            for r in 0..<R { logSoftmaxInPlace(out + r * V, count: K) }
+        }
+        if K < V {
+            for r in 0..<R { (out + r * V + K).update(repeating: -.infinity, count: V - K) }
         }
         for id in suppressedTokens where id >= 0 && Int(id) < V {
             for r in 0..<R { out[r * V + Int(id)] = -.infinity }
@@ -109,6 +117,10 @@ public final class ModelScorer: StepScorer {
     /// <mask> by default (<pad> and <s> are masked by the search itself).
     public var suppressedTokens: [Int32] = [SpecialIds.mask]
 
+    /// Score only the `shortlist` most frequent target words (0: the whole vocabulary). Fewer
+    /// output-layer FLOPs per step; words outside it get probability 0.
+    public var shortlist = 0
+
     /// Up to this many rows, `step` uses its own generator kernel instead of sgemm.
     public var smallRows = 8
     /// Threads of the small-rows generator kernel (default: BLAS's thread count).
@@ -117,18 +129,18 @@ public final class ModelScorer: StepScorer {
     private func smallRowsGenerator(_ o: MatrixRef, into y: MatrixRef) {
         let arena = model.arena
         let w = arena.value(model.generator.weight), b = arena.value(model.generator.bias!).ptr
-        let R = o.rows, P = o.cols, V = y.cols
-        precondition(w.cols == P && w.rows == V && o.isContiguous)
+        let R = o.rows, P = o.cols, V = y.cols          // V: the scored columns (≤ the vocabulary)
+        precondition(w.cols == P && w.rows >= V && o.isContiguous)
         if threads > 1 {
             // Two halves of the vocabulary on two cores (BLAS is idle meanwhile).
             let half = (V / 2) & ~7
             nonisolated(unsafe) let wp = w.ptr, op = o.ptr, yp = y.ptr, bp = b
-            let ld = w.ld
+            let ld = w.ld, ldy = y.ld
             DispatchQueue.concurrentPerform(iterations: 2) { i in
-                rowDots(wp, ld, rows: i == 0 ? 0..<half : half..<V, x: op, xRows: R, width: P, bias: bp, y: yp, ldy: V)
+                rowDots(wp, ld, rows: i == 0 ? 0..<half : half..<V, x: op, xRows: R, width: P, bias: bp, y: yp, ldy: ldy)
             }
         } else {
-            rowDots(w.ptr, w.ld, rows: 0..<V, x: o.ptr, xRows: R, width: P, bias: b, y: y.ptr, ldy: V)
+            rowDots(w.ptr, w.ld, rows: 0..<V, x: o.ptr, xRows: R, width: P, bias: b, y: y.ptr, ldy: y.ld)
         }
         for r in 0..<R { logSoftmaxInPlace(y.row(r), count: V) }
     }

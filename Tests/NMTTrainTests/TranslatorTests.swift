@@ -145,6 +145,41 @@ let tinySources = [
         for i in 0..<37 { #expect(abs(Double(row[i]) - ref[i]) < 1e-5) }
     }
 
+    /// A shortlist of K words: each row's first K log-probabilities are the full distribution
+    /// renormalised over those K words, the rest are -inf; both generator paths (few rows: own
+    /// kernel, one or two threads; many rows: sgemm). Translations use only shortlisted ids.
+    @Test(arguments: [(0, 1), (8, 1), (8, 2)])
+    func shortlistRenormalisesOverTheFirstWords(smallRows: Int, threads: Int) throws {
+        let tiny = try TinyTranslationModel()
+        let V = tiny.tgt.count, K = 9
+        let sources: [[Int32]] = [[5, 6, 7, 8, 9], [10, 11], [12, 5, 6]]
+        let last: [Int32] = [SpecialIds.bos, 7, 12]
+        func stepOnce(shortlist: Int) -> [Float] {
+            let scorer = ModelScorer(model: tiny.model)
+            scorer.suppressedTokens = []
+            scorer.shortlist = shortlist
+            scorer.smallRows = smallRows
+            scorer.threads = threads
+            scorer.encode(sources)
+            var state = scorer.initialState(batchSize: 3)
+            var out = [Float](repeating: 0, count: 3 * V)
+            out.withUnsafeMutableBufferPointer { scorer.step(lastTokens: last, state: &state, out: $0.baseAddress!) }
+            return out
+        }
+        let full = stepOnce(shortlist: 0), short = stepOnce(shortlist: K)
+        for r in 0..<3 {
+            let head = (0..<K).map { Double(full[r * V + $0]) }
+            let m = head.max()!
+            let lse = m + Foundation.log(head.reduce(0) { $0 + Foundation.exp($1 - m) })
+            for v in 0..<K { #expect(abs(Double(short[r * V + v]) - (head[v] - lse)) < 1e-5) }
+            for v in K..<V { #expect(short[r * V + v] == -.infinity) }
+        }
+        let out = try tiny.translator(TranslateOptions(shortlist: K)).translate(tinySources)
+        #expect(out.allSatisfy { $0.ids.allSatisfy { Int($0) < K } })
+        #expect(try tiny.translator(TranslateOptions(shortlist: V)).translate(tinySources).map(\.ids)
+                == tiny.translator(TranslateOptions()).translate(tinySources).map(\.ids))
+    }
+
     /// Greedy fast path = general beam search with K = 1 (α = 0) = Translator greedy = beam 1.
     @Test func greedyEqualsBeamOne() throws {
         let tiny = try TinyTranslationModel()
