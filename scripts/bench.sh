@@ -9,11 +9,13 @@
 #      training and decoding figures for scripts/bench/torch_reference.py, and the ratios;
 #   5. peak memory (max RSS) of training and decoding.
 # The machine must be otherwise idle: two-thread figures collapse when another job runs.
-# Usage: bash scripts/bench.sh   (THREADS=2 STEPS=30)
+#   6. greedy and beam 5 in batches with nmt-translate --shortlist SHORTLIST (0: skip those rows).
+# Usage: bash scripts/bench.sh   (THREADS=2 STEPS=30 SHORTLIST=2000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 THREADS=${THREADS:-2}
 STEPS=${STEPS:-30}
+SHORTLIST=${SHORTLIST:-2000}
 MODEL=${MODEL:-runs/multi30k/model}
 SCRATCH=${SCRATCH:-.build}
 OUT=$(mktemp -d)
@@ -42,20 +44,28 @@ if [ -d "$MODEL" ]; then
         /usr/bin/time -f "%M" -o "$OUT/$1-$2.rss" "$B/nmt-translate" -m "$MODEL" "$TEST" $flag --batch-size "$2" \
             --threads "$THREADS" > /dev/null 2> "$OUT/$1-$2.log"
     done
+    if [ "$SHORTLIST" -gt 0 ]; then
+        for mode in greedy beam; do
+            flag="--beam 5"; [ "$mode" = greedy ] && flag="--greedy"
+            /usr/bin/time -f "%M" -o "$OUT/$mode-64-sl.rss" "$B/nmt-translate" -m "$MODEL" "$TEST" $flag --batch-size 64 \
+                --threads "$THREADS" --shortlist "$SHORTLIST" > /dev/null 2> "$OUT/$mode-64-sl.log"
+        done
+    fi
     if [ "$HAVE_TORCH" = 1 ]; then
         DIR=$(ls -d "$MODEL"/best 2>/dev/null || echo "$MODEL")
         "$B/nmt-vocab" tokenize --vocab "$DIR/source.vocab" --ids "$TEST" > "$OUT/test.ids"
         V=$(grep -o '"sourceVocab" *: *[0-9]*' "$DIR/config.json" | grep -o '[0-9]*$')
         T=$(grep -o '"targetVocab" *: *[0-9]*' "$DIR/config.json" | grep -o '[0-9]*$')
+        TIE=(); grep -q '"tieEmbeddings" *: *true' "$DIR/config.json" && TIE=(--tie-embeddings)
         "$PY" scripts/bench/torch_reference.py decode --threads "$THREADS" --src-file "$OUT/test.ids" \
-            --src-vocab "$V" --tgt-vocab "$T" --load-safetensors "$DIR/model.safetensors" --single-sentences 250 \
+            --src-vocab "$V" --tgt-vocab "$T" "${TIE[@]}" --load-safetensors "$DIR/model.safetensors" --single-sentences 250 \
             > "$OUT/torch-decode.json"
     fi
 fi
 
-python3 - "$OUT" "$THREADS" <<'PY'
+python3 - "$OUT" "$THREADS" "$SHORTLIST" <<'PY'
 import json, os, re, sys
-out, threads = sys.argv[1], sys.argv[2]
+out, threads, shortlist = sys.argv[1], sys.argv[2], sys.argv[3]
 def load(name):
     p = os.path.join(out, name)
     return json.load(open(p)) if os.path.exists(p) else None
@@ -72,8 +82,10 @@ if torch:
     print(f"| ratio swift-nmt / PyTorch | {ours['target_tokens_per_s'] / torch['target_tokens_per_s']:.2f} | | | |")
 print(f"\nFLOP per target token (forward + backward): {ours['mflop_per_target_token']} MFLOP\n")
 rows = []
-for mode, key in (("greedy 64", "greedy_batched"), ("greedy 1", "greedy_single"), ("beam 64", "beam_batched"), ("beam 1", "beam_single")):
-    name = mode.replace(" ", "-")
+for mode, key, name in (("greedy 64", "greedy_batched", "greedy-64"), ("greedy 1", "greedy_single", "greedy-1"),
+                        ("beam 64", "beam_batched", "beam-64"), ("beam 1", "beam_single", "beam-1"),
+                        (f"greedy 64, shortlist {shortlist}", "greedy_batched", "greedy-64-sl"),
+                        (f"beam 64, shortlist {shortlist}", "beam_batched", "beam-64-sl")):
     p = os.path.join(out, name + ".log")
     if not os.path.exists(p):
         continue

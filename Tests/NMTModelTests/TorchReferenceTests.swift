@@ -28,13 +28,24 @@ import Glibc
     // attention weights (Ty·B, Tx) at the active rows
     static let attention: [Double] = [0.257712478, 0.280655581, 0.217493651, 0.24413829, 0.536526231, 0.463473769, 0, 0, 0.381365002, 0.288643572, 0.329991426, 0, 0.263651553, 0.29315027, 0.203684662, 0.239513516, 0.532037959, 0.467962041, 0, 0, 0.367649582, 0.301655203, 0.330695215, 0, 0.260300379, 0.286611366, 0.211182266, 0.241905988, 0.402269525, 0.270915186, 0.326815289, 0, 0.26101885, 0.289424958, 0.208274213, 0.241281979]
 
-    static func referenceModel() -> Seq2Seq {
-        let model = Seq2Seq(Seq2SeqTests.tinyConfig(layers: 2, dropout: 0), seed: 1)
+    // tied embeddings through the projection (tie=True, pre_output 5 ≠ emb 4)
+    static let tiedNames = ["source_embedding.weight", "target_embedding.weight", "encoder.l0.fwd.W_ih", "encoder.l0.fwd.W_hh", "encoder.l0.fwd.b", "encoder.l0.bwd.W_ih", "encoder.l0.bwd.W_hh", "encoder.l0.bwd.b", "encoder.l1.fwd.W_ih", "encoder.l1.fwd.W_hh", "encoder.l1.fwd.b", "encoder.l1.bwd.W_ih", "encoder.l1.bwd.W_hh", "encoder.l1.bwd.b", "bridge.weight", "bridge.bias", "decoder.gru.W_ih", "decoder.gru.W_hh", "decoder.gru.b_ih", "decoder.gru.b_hh", "decoder.attn.W_q", "decoder.attn.U_k", "decoder.attn.b", "decoder.attn.v", "decoder.out.weight", "decoder.out.bias", "generator_projection.weight", "generator.bias"]
+    static let tiedLossSum = 22.6642505573
+    static let tiedNllSum = 22.913380707
+
+    /// `output: .tiedProjected`: the target embedding's row 0 (the output layer's <pad> row) is
+    /// zeroed, as the reference's loader zeroes it.
+    static func referenceModel(output: Seq2SeqTests.Output = .untied) -> Seq2Seq {
+        let model = Seq2Seq(Seq2SeqTests.tinyConfig(layers: 2, dropout: 0, output: output), seed: 1)
         let arena = model.arena
         for (k, p) in arena.params.enumerated() {
             for i in 0..<p.count {
                 arena.values[p.offset + i] = Float(1.0 * sin(0.37 * Double(i) + 1.7 * Double(k)))
             }
+        }
+        if output != .untied {
+            let table = arena.value(model.targetEmbedding.table)
+            table.row(0).update(repeating: 0, count: table.cols)
         }
         return model
     }
@@ -78,6 +89,15 @@ import Glibc
         check("decoder states", d.states, Self.states, floor: 1e-2)
         check("contexts", d.contexts, Self.contexts, floor: 1e-2)
         check("attention weights", d.attentionWeights, Self.attention, floor: 1e-2)
+    }
+
+    /// Tied embeddings behind the P → E projection: names (registration order) and the loss.
+    @Test func tiedProjectedLossMatchesPyTorch() {
+        let model = Self.referenceModel(output: .tiedProjected)
+        #expect(model.arena.params.map(\.name) == Self.tiedNames)
+        let r = model.evaluate(Seq2SeqTests.padded)
+        #expect(Self.relErr(r.loss, Self.tiedLossSum) < 1e-5, "loss \(r.loss) vs PyTorch \(Self.tiedLossSum)")
+        #expect(Self.relErr(r.nll, Self.tiedNllSum) < 1e-5, "nll \(r.nll) vs PyTorch \(Self.tiedNllSum)")
     }
 
     /// With TORCH_REFERENCE_EXPORT=<path> set, writes the reference model as safetensors, for checking

@@ -74,7 +74,7 @@ FIRST_REAL_ID = 5          # ids 0–4 are the specials <pad> <unk> <s> </s> <ma
 
 class Seq2SeqTorch(nn.Module):
     def __init__(self, src_vocab, tgt_vocab, emb=256, enc_hidden=256, enc_layers=1, dec_hidden=512,
-                 attention=512, pre_output=512, dropout=0.3, label_smoothing=0.1):
+                 attention=512, pre_output=512, dropout=0.3, label_smoothing=0.1, tie=False):
         super().__init__()
         E, H, Hd, A, P, C = emb, enc_hidden, dec_hidden, attention, pre_output, 2 * enc_hidden
         self.E, self.H, self.L, self.Hd, self.A, self.P, self.C = E, H, enc_layers, Hd, A, P, C
@@ -92,7 +92,19 @@ class Seq2SeqTorch(nn.Module):
         self.attn_b = nn.Parameter(torch.zeros(A))
         self.v = nn.Parameter(torch.empty(A).uniform_(-A ** -0.5, A ** -0.5))
         self.out = nn.Linear(Hd + C, P)
-        self.generator = nn.Linear(P, tgt_vocab)
+        self.tie = tie
+        if tie:   # swift-nmt --tie-embeddings: weight = target embedding, a P → E projection when P ≠ E
+            self.gen_proj = nn.Linear(P, E, bias=False) if P != E else None
+            self.gen_bias = nn.Parameter(torch.empty(tgt_vocab).uniform_(-E ** -0.5, E ** -0.5))
+        else:
+            self.generator = nn.Linear(P, tgt_vocab)
+
+    def logits(self, o):
+        """The output layer: o (N, P) → (N, V)."""
+        if not self.tie:
+            return self.generator(o)
+        g = self.gen_proj(o) if self.gen_proj is not None else o
+        return F.linear(g, self.tgt_emb.weight, self.gen_bias)
 
     # ---- encoder + bridge -------------------------------------------------------------------
     def encode(self, src, src_len):
@@ -159,7 +171,7 @@ class Seq2SeqTorch(nn.Module):
     def loss(self, o, tgt_out):
         """Σ-over-tokens smoothed loss / tokens, and the token count (swift-nmt's smoothing, see top)."""
         V = self.Vt
-        logits = self.generator(o.reshape(-1, self.P))                            # (Ty·B, V)
+        logits = self.logits(o.reshape(-1, self.P))                               # (Ty·B, V)
         tgt = tgt_out.reshape(-1)
         tokens = int((tgt != PAD).sum())
         eps_torch = self.eps * V / (V - 1)
@@ -171,7 +183,7 @@ class Seq2SeqTorch(nn.Module):
         s = self.gru(torch.cat([self.tgt_emb(prev), c], dim=1), s)
         _, c = self.attend(s, enc, keys, mask)
         o = torch.tanh(self.out(torch.cat([s, c], dim=1)))
-        return self.generator(o), s, c
+        return self.logits(o), s, c
 
     def greedy(self, src, src_len, out_len):
         """src (Tx, B) with src_len sorted descending, out_len (B) non-increasing python ints.
@@ -233,7 +245,7 @@ class Seq2SeqTorch(nn.Module):
 
 # ---- swift-nmt parameter names -------------------------------------------------------------------
 
-def swift_param_names(enc_layers):
+def swift_param_names(enc_layers, tie=False, projected=False):
     """swift-nmt's parameter names in arena registration order (Seq2Seq.init)."""
     names = ["source_embedding.weight", "target_embedding.weight"]
     for k in range(enc_layers):
@@ -242,7 +254,11 @@ def swift_param_names(enc_layers):
     names += ["bridge.weight", "bridge.bias",
               "decoder.gru.W_ih", "decoder.gru.W_hh", "decoder.gru.b_ih", "decoder.gru.b_hh",
               "decoder.attn.W_q", "decoder.attn.U_k", "decoder.attn.b", "decoder.attn.v",
-              "decoder.out.weight", "decoder.out.bias", "generator.weight", "generator.bias"]
+              "decoder.out.weight", "decoder.out.bias"]
+    if tie:
+        names += (["generator_projection.weight"] if projected else []) + ["generator.bias"]
+    else:
+        names += ["generator.weight", "generator.bias"]
     return names
 
 
@@ -255,8 +271,13 @@ def swift_to_torch(model, name):
         "decoder.gru.b_ih": model.gru.bias_ih, "decoder.gru.b_hh": model.gru.bias_hh,
         "decoder.attn.W_q": model.W_q, "decoder.attn.U_k": model.U_k, "decoder.attn.b": model.attn_b,
         "decoder.attn.v": model.v, "decoder.out.weight": model.out.weight, "decoder.out.bias": model.out.bias,
-        "generator.weight": model.generator.weight, "generator.bias": model.generator.bias,
     }
+    if model.tie:
+        fixed["generator.bias"] = model.gen_bias
+        if model.gen_proj is not None:
+            fixed["generator_projection.weight"] = model.gen_proj.weight
+    else:
+        fixed["generator.weight"], fixed["generator.bias"] = model.generator.weight, model.generator.bias
     if name in fixed:
         return fixed[name]
     _, layer, d, p = name.split(".")                       # encoder.l{k}.{fwd,bwd}.{W_ih,W_hh,b}
@@ -268,7 +289,7 @@ def swift_to_torch(model, name):
 def load_swift_params(model, tensors):
     """tensors: {swift name: numpy array}. Copies every parameter; LSTM bias_hh := 0; the padding
     rows of the embeddings := 0 (swift-nmt never reads row 0: id 0 embeds to zeros)."""
-    for name in swift_param_names(model.L):
+    for name in swift_param_names(model.L, model.tie, model.tie and model.P != model.E):
         dst = swift_to_torch(model, name)
         src = torch.from_numpy(np.array(tensors[name]))          # a writable copy.to(dst.dtype)
         if tuple(src.shape) != tuple(dst.shape):
@@ -314,7 +335,7 @@ def flops_per_target_token(a, src_len=None, tgt_len=None):
 
 def build_model(a, dtype=torch.float32):
     m = Seq2SeqTorch(a.src_vocab, a.tgt_vocab, a.emb, a.enc_hidden, a.enc_layers, a.dec_hidden,
-                     a.attention, a.pre_output, a.dropout, a.label_smoothing).to(dtype)
+                     a.attention, a.pre_output, a.dropout, a.label_smoothing, a.tie_embeddings).to(dtype)
     if a.load_safetensors:
         load_swift_params(m, read_safetensors(a.load_safetensors))
     return m
@@ -498,6 +519,7 @@ def main():
     ap.add_argument("--dec-hidden", type=int, default=512)
     ap.add_argument("--attention", type=int, default=512)
     ap.add_argument("--pre-output", type=int, default=512)
+    ap.add_argument("--tie-embeddings", action="store_true", help="output layer = target embedding (swift-nmt --tie-embeddings)")
     ap.add_argument("--dropout", type=float, default=0.3)
     ap.add_argument("--label-smoothing", type=float, default=0.1)
     ap.add_argument("--steps", type=int, default=20, help="timed training steps")

@@ -100,6 +100,31 @@ def main():
     print(f"static let contexts: [Double] = [{fmt(Cf[rows].reshape(-1).tolist())}]")
     print(f"// attention weights (Ty·B, Tx) at the active rows")
     print(f"static let attention: [Double] = [{fmt(Af[rows].reshape(-1).tolist())}]")
+    tied_loss()
+
+
+def tied_loss():
+    """The same shape with --tie-embeddings (P = 5 ≠ E = 4: a projection without bias, then the
+    target embedding as the output weight): loss and nll sums, and the parameter names in
+    swift-nmt's order. The target embedding's row 0 is 0 here (load_swift_params), so the Swift
+    test zeroes it too (as the output layer's <pad> row it is read)."""
+    model = Seq2SeqTorch(9, 8, emb=4, enc_hidden=3, enc_layers=2, dec_hidden=4, attention=3, pre_output=5,
+                         dropout=0.0, label_smoothing=EPS, tie=True).double().eval()
+    names = swift_param_names(2, tie=True, projected=True)
+    tensors = {n: formula(tuple(swift_to_torch(model, n).shape), k) for k, n in enumerate(names)}
+    load_swift_params(model, tensors)
+    src, src_len, tin, tout = padded_batch(PAIRS)
+    with torch.no_grad():
+        o, _ = model(src, src_len, tin)
+        cross, tokens, logits = model.loss(o, tout)
+        logp = torch.log_softmax(logits, dim=1)
+    tgt = tout.reshape(-1)
+    real = tgt != PAD
+    nll = float((-logp[torch.arange(len(tgt)), tgt][real]).sum())
+    print("// tied embeddings through the projection (tie=True, pre_output 5 ≠ emb 4)")
+    print(f"static let tiedNames = [{', '.join(chr(34) + n + chr(34) for n in names)}]")
+    print(f"static let tiedLossSum = {float(cross) * tokens:.12g}")
+    print(f"static let tiedNllSum = {nll:.12g}")
 
 
 if __name__ == "__main__":
