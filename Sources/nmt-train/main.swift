@@ -104,8 +104,8 @@ struct NMTTrainCommand: ParsableCommand {
     @Option(help: "Dropout.") var dropout: Float = 0.3
     @Option(help: "Label smoothing.") var labelSmoothing: Float = 0.1
     @Flag(inversion: .prefixedNo,
-          help: "Share the target embedding with the output layer (through a pre-output → embedding projection when the sizes differ).")
-    var tieEmbeddings = false
+          help: "Share the target embedding with the output layer (through a pre-output → embedding projection when the sizes differ); --no-tie-embeddings gives the output layer its own weight (the reference benchmark's shape).")
+    var tieEmbeddings = true
 
     @Option(help: "Target tokens per batch (padded).") var batchTokens = 1200
     @Option(help: "Drop pairs longer than this many tokens.") var maxLen = 80

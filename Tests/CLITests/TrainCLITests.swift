@@ -38,12 +38,13 @@ import Testing
         #expect(refused.status != 0 && refused.stderr.contains("--resume"), "\(refused.stderr)")
     }
 
-    /// --tie-embeddings: the output layer shares the target embedding; the model saves without a
-    /// generator.weight, loads and translates; with --pre-output ≠ --embedding a projection
-    /// (generator_projection.weight) comes first, and that model translates too.
-    @Test func tiedEmbeddingsTrainSaveAndTranslate() throws {
+    /// Tied embeddings (the default): the output layer shares the target embedding; the model
+    /// saves without a generator.weight, loads and translates; with --pre-output ≠ --embedding a
+    /// projection (generator_projection.weight) comes first, and that model translates too;
+    /// --no-tie-embeddings gives the output layer its own weight.
+    @Test func tiedEmbeddingsByDefaultTrainSaveAndTranslate() throws {
         let (dir, args) = try corpora()
-        let r = try runTool(nmtTrain, args + ["-o", dir + "/m", "--max-epochs", "1", "--tie-embeddings"])
+        let r = try runTool(nmtTrain, args + ["-o", dir + "/m", "--max-epochs", "1"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(read(dir + "/m/best/config.json")?.contains("\"tieEmbeddings\" : true") == true)
         let weights = String(decoding: FileManager.default.contents(atPath: dir + "/m/best/model.safetensors") ?? Data(), as: UTF8.self)
@@ -55,13 +56,18 @@ import Testing
         #expect(!weights.contains("generator_projection"))
         var a = args
         a[a.firstIndex(of: "--pre-output")! + 1] = "16"
-        let projected = try runTool(nmtTrain, a + ["-o", dir + "/m2", "--max-epochs", "1", "--tie-embeddings"])
+        let projected = try runTool(nmtTrain, a + ["-o", dir + "/m2", "--max-epochs", "1"])
         #expect(projected.status == 0, "\(projected.stderr)")
         let weights2 = String(decoding: FileManager.default.contents(atPath: dir + "/m2/best/model.safetensors") ?? Data(), as: UTF8.self)
         #expect(weights2.contains("generator_projection.weight") && !weights2.contains("generator.weight"))
         let t2 = try runTool(nmtTranslate, ["-m", dir + "/m2", dir + "/train.de"])
         #expect(t2.status == 0, "\(t2.stderr)")
         #expect(t2.stdout.split(separator: "\n", omittingEmptySubsequences: false).count == 5, "\(t2.stdout)")
+        let untied = try runTool(nmtTrain, args + ["-o", dir + "/m3", "--max-epochs", "1", "--no-tie-embeddings"])
+        #expect(untied.status == 0, "\(untied.stderr)")
+        #expect(read(dir + "/m3/best/config.json")?.contains("\"tieEmbeddings\" : false") == true)
+        let weights3 = String(decoding: FileManager.default.contents(atPath: dir + "/m3/best/model.safetensors") ?? Data(), as: UTF8.self)
+        #expect(weights3.contains("generator.weight") && !weights3.contains("generator_projection"))
     }
 
     @Test func unequalCorporaNameBothFilesAndCounts() throws {
