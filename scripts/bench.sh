@@ -10,12 +10,12 @@
 #   5. peak memory (max RSS) of training and decoding.
 # The machine must be otherwise idle: two-thread figures collapse when another job runs.
 #   6. greedy and beam 5 in batches with nmt-translate --shortlist SHORTLIST (0: skip those rows).
-# Usage: bash scripts/bench.sh   (THREADS=2 STEPS=30 SHORTLIST=2000)
+# Usage: bash scripts/bench.sh   (THREADS=2 STEPS=30 SHORTLIST=3000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 THREADS=${THREADS:-2}
 STEPS=${STEPS:-30}
-SHORTLIST=${SHORTLIST:-2000}
+SHORTLIST=${SHORTLIST:-3000}
 MODEL=${MODEL:-runs/multi30k/model}
 SCRATCH=${SCRATCH:-.build}
 OUT=$(mktemp -d)
