@@ -100,9 +100,7 @@ public final class ModelScorer: StepScorer {
             // (bias, dot products, log-softmax) beats sgemv, which reads it at ~13 GB/s here.
             smallRowsGenerator(o, into: logits)
         } else {
-            let w = arena.value(model.generator.weight)
-            gemm(o, MatrixRef(w.ptr, rows: K, cols: w.cols, ld: w.ld), transB: true, into: logits)
-            addRowVector(arena.value(model.generator.bias!).ptr, to: logits)
+            model.generator.forwardLeading(arena, o, into: logits)
             for r in 0..<R { logSoftmaxInPlace(out + r * V, count: K) }
         }
         if K < V {

@@ -39,7 +39,7 @@ public struct TranslateOptions: Sendable, Equatable {
     public var batchSize: Int = 64
     /// Longer sources are cut to this many tokens (with a warning in `Translation.warnings`).
     public var maxSourceLength: Int = 200
-    /// Score only the this many most frequent target words at each step (0: all); a speed
+    /// Score only this many of the most frequent target words at each step (0: all); a speed
     /// option whose BLEU cost README states.
     public var shortlist: Int = 0
 

@@ -36,9 +36,18 @@ public struct Linear {
     /// y (N, out) = x (N, in) · Wᵀ + b, or y += x·Wᵀ + b when `accumulate`.
     @inlinable
     public func forward(_ arena: ParameterArena, _ x: MatrixRef, into y: MatrixRef, accumulate: Bool = false) {
-        precondition(x.cols == input && y.cols == output && y.rows == x.rows,
+        precondition(y.cols == output, "Linear forward: y (\(y.rows), \(y.cols)), layer \(input) -> \(output)")
+        forwardLeading(arena, x, into: y, accumulate: accumulate)
+    }
+
+    /// Only the first y.cols ≤ out outputs: y (N, n) = x · W[0..<n]ᵀ + b[0..<n] (a shortlist of
+    /// the leading output units; y may be a view with a wider leading dimension).
+    @inlinable
+    public func forwardLeading(_ arena: ParameterArena, _ x: MatrixRef, into y: MatrixRef, accumulate: Bool = false) {
+        precondition(x.cols == input && y.cols <= output && y.rows == x.rows,
                      "Linear forward: x (\(x.rows), \(x.cols)) -> y (\(y.rows), \(y.cols)), layer \(input) -> \(output)")
-        gemm(x, arena.value(weight), transB: true, into: y, beta: accumulate ? 1 : 0)
+        let w = arena.value(weight)
+        gemm(x, MatrixRef(w.ptr, rows: y.cols, cols: w.cols, ld: w.ld), transB: true, into: y, beta: accumulate ? 1 : 0)
         if let bias { addRowVector(arena.value(bias).ptr, to: y) }
     }
 
