@@ -7,9 +7,9 @@
 #      greedy and beam 5, in batches of 64 and one sentence at a time (model loading excluded);
 #   4. with TORCH_PYTHON (a python with torch; default python3 when it imports torch), the same
 #      training and decoding figures for scripts/bench/torch_reference.py, and the ratios;
-#   5. peak memory (max RSS) of training and decoding.
-# The machine must be otherwise idle: two-thread figures collapse when another job runs.
+#   5. peak memory (max RSS) of training and decoding;
 #   6. greedy and beam 5 in batches with nmt-translate --shortlist SHORTLIST (0: skip those rows).
+# The machine must be otherwise idle: two-thread figures collapse when another job runs.
 # Usage: bash scripts/bench.sh   (THREADS=2 STEPS=30 SHORTLIST=3000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,19 +38,16 @@ if [ "$HAVE_TORCH" = 1 ]; then
 fi
 
 if [ -d "$MODEL" ]; then
-    for mode in "greedy 64" "greedy 1" "beam 64" "beam 1"; do
+    # search, batch size, shortlist (0: the whole vocabulary)
+    MODES=("greedy 64 0" "greedy 1 0" "beam 64 0" "beam 1 0")
+    [ "$SHORTLIST" -gt 0 ] && MODES+=("greedy 64 $SHORTLIST" "beam 64 $SHORTLIST")
+    for mode in "${MODES[@]}"; do
         set -- $mode
         flag="--beam 5"; [ "$1" = greedy ] && flag="--greedy"
-        /usr/bin/time -f "%M" -o "$OUT/$1-$2.rss" "$B/nmt-translate" -m "$MODEL" "$TEST" $flag --batch-size "$2" \
-            --threads "$THREADS" > /dev/null 2> "$OUT/$1-$2.log"
+        name="$1-$2"; [ "$3" -gt 0 ] && name="$name-sl"
+        /usr/bin/time -f "%M" -o "$OUT/$name.rss" "$B/nmt-translate" -m "$MODEL" "$TEST" $flag --batch-size "$2" \
+            --shortlist "$3" --threads "$THREADS" > /dev/null 2> "$OUT/$name.log"
     done
-    if [ "$SHORTLIST" -gt 0 ]; then
-        for mode in greedy beam; do
-            flag="--beam 5"; [ "$mode" = greedy ] && flag="--greedy"
-            /usr/bin/time -f "%M" -o "$OUT/$mode-64-sl.rss" "$B/nmt-translate" -m "$MODEL" "$TEST" $flag --batch-size 64 \
-                --threads "$THREADS" --shortlist "$SHORTLIST" > /dev/null 2> "$OUT/$mode-64-sl.log"
-        done
-    fi
     if [ "$HAVE_TORCH" = 1 ]; then
         DIR=$(ls -d "$MODEL"/best 2>/dev/null || echo "$MODEL")
         "$B/nmt-vocab" tokenize --vocab "$DIR/source.vocab" --ids "$TEST" > "$OUT/test.ids"
