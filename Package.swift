@@ -1,17 +1,20 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Layout (see README.md and docs/):
-//   CICU        plain-C shim over system ICU (the ICU headers are seen only by its .c file,
-//               so they never clash with Foundation's own ICU)
-//   CZlib       system zlib, for reading .gz corpora
-//   COpenBLAS   system OpenBLAS (cblas)
-//   NMTTensor   Float32 matrices, BLAS wrappers, SIMD math, seeded RNG (only importer of COpenBLAS)
-//   NMTText     tokenizer, detokenizer, vocabulary, corpus reading (only importer of CICU, CZlib)
-//   NMTModel    layers with forward/backward, parameter arena, Adam, the translation model
-//   NMTTrain    batching, the training loop, checkpoints and resume (text meets tensors here)
-//   NMTMetrics  BLEU and chrF as sacreBLEU computes them
-//   NMTDecode   beam search over a step-scorer protocol; knows nothing of the model
+// Layout (docs/architecture.md draws it; each module imports only the ones listed for it):
+//   CICU, CZlib, COpenBLAS   plain-C shims over system ICU, zlib, OpenBLAS
+//   NMTTensor     Float32 matrices, BLAS wrappers, SIMD math, seeded RNG       ← COpenBLAS
+//   NMTText       tokenizer, vocabulary, special ids, corpus reading, atomic files ← CICU, CZlib
+//   NMTLayers     parameter arena, safetensors, the layers, recurrent cells and the one
+//                 sequence loop                                                ← NMTTensor
+//   NMTModel      the models: Seq2Seq (encoder, decoder), the fill model       ← NMTLayers, NMTText
+//   NMTDecode     beam search over a step-scorer protocol                      ← nothing of ours
+//   NMTMetrics    BLEU and chrF as sacreBLEU computes them                     ← nothing of ours
+//   NMTStore      model directories: one versioned config, one loader keyed by task ← NMTModel
+//   NMTInference  Translator, scorers, Filler, n-gram baselines, attention SVG ← NMTStore, NMTDecode, NMTMetrics
+//   NMTTrain      batching, the training loop, Adam, checkpoints, run records ← NMTStore, NMTMetrics
+//   NMTCLI        what the executables share: stderr, broken pipes, one error style
+// nmt-translate and nmt-fill never link NMTTrain.
 // The numeric kernels are optimized even in debug builds, so that the debug-mode test suite
 // (gradient checks, the toy-task training test) runs in seconds; release drops the checks.
 let numericSettings: [SwiftSetting] = [
@@ -27,9 +30,13 @@ let package = Package(
         .executable(name: "nmt-train", targets: ["nmt-train"]),
         .executable(name: "nmt-translate", targets: ["nmt-translate"]),
         .executable(name: "nmt-fill", targets: ["nmt-fill"]),
+        .library(name: "NMTInference", targets: ["NMTInference"]),
+        .library(name: "NMTTrain", targets: ["NMTTrain"]),
         .library(name: "NMTText", targets: ["NMTText"]),
         .library(name: "NMTTensor", targets: ["NMTTensor"]),
+        .library(name: "NMTLayers", targets: ["NMTLayers"]),
         .library(name: "NMTModel", targets: ["NMTModel"]),
+        .library(name: "NMTStore", targets: ["NMTStore"]),
         .library(name: "NMTMetrics", targets: ["NMTMetrics"]),
         .library(name: "NMTDecode", targets: ["NMTDecode"]),
     ],
@@ -43,42 +50,40 @@ let package = Package(
         ),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
-        .target(
-            name: "NMTTensor",
-            dependencies: ["COpenBLAS"],
-            swiftSettings: numericSettings
-        ),
+        .target(name: "NMTTensor", dependencies: ["COpenBLAS"], swiftSettings: numericSettings),
         .target(name: "NMTText", dependencies: ["CICU", "CZlib"]),
-        .target(
-            name: "NMTModel",
-            dependencies: ["NMTTensor"],
-            swiftSettings: numericSettings
-        ),
-        .target(name: "NMTTrain", dependencies: ["NMTModel", "NMTText", "NMTMetrics", "NMTDecode"]),
+        .target(name: "NMTLayers", dependencies: ["NMTTensor"], swiftSettings: numericSettings),
+        .target(name: "NMTModel", dependencies: ["NMTLayers", "NMTText"], swiftSettings: numericSettings),
         .target(name: "NMTMetrics"),
         .target(name: "NMTDecode"),
+        .target(name: "NMTStore", dependencies: ["NMTModel"]),
+        .target(name: "NMTInference", dependencies: ["NMTStore", "NMTDecode", "NMTMetrics"]),
+        .target(name: "NMTTrain", dependencies: ["NMTStore", "NMTMetrics"]),
+        .target(name: "NMTCLI", dependencies: ["NMTText", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "nmt-train",
-            dependencies: ["NMTTrain", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["NMTTrain", "NMTInference", "NMTCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "nmt-translate",
-            dependencies: ["NMTTrain", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["NMTInference", "NMTCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "nmt-fill",
-            dependencies: ["NMTTrain", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["NMTInference", "NMTCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "nmt-vocab",
-            dependencies: ["NMTText", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["NMTText", "NMTCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .executableTarget(name: "nmt-bench", dependencies: ["NMTModel", "NMTTensor"]),
-        .target(name: "NMTTestSupport", dependencies: ["NMTTensor"], path: "Tests/NMTTestSupport"),
+        .executableTarget(name: "nmt-bench", dependencies: ["NMTModel", "NMTTrain"]),
+        .target(name: "NMTTestSupport", dependencies: ["NMTLayers"], path: "Tests/NMTTestSupport"),
         .testTarget(name: "NMTTextTests", dependencies: ["NMTText", "NMTTestSupport"]),
         .testTarget(name: "NMTTensorTests", dependencies: ["NMTTensor", "NMTTestSupport"]),
-        .testTarget(name: "NMTModelTests", dependencies: ["NMTModel", "NMTTestSupport"]),
-        .testTarget(name: "NMTTrainTests", dependencies: ["NMTTrain", "NMTTestSupport"]),
+        .testTarget(name: "NMTLayersTests", dependencies: ["NMTLayers", "NMTTestSupport"]),
+        .testTarget(name: "NMTModelTests", dependencies: ["NMTModel", "NMTTrain", "NMTTestSupport"]),
+        .testTarget(name: "NMTInferenceTests", dependencies: ["NMTInference", "NMTTrain", "NMTTestSupport"]),
+        .testTarget(name: "NMTTrainTests", dependencies: ["NMTTrain", "NMTInference", "NMTTestSupport"]),
         .testTarget(name: "NMTMetricsTests", dependencies: ["NMTMetrics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NMTDecodeTests", dependencies: ["NMTDecode"]),
         // End-to-end tests run the built executables on small fixtures.

@@ -24,7 +24,9 @@
 // Parameters: decoder.gru.{W_ih (3Hd, E+C), W_hh (3Hd, Hd), b_ih, b_hh},
 // decoder.attn.{W_q (A, Hd), U_k (A, C), b (A), v (A)}, decoder.out.{weight (P, Hd+C), bias (P)}.
 
+import NMTLayers
 import NMTTensor
+import NMTText
 
 public struct DecoderConfig: Codable, Sendable, Equatable {
     public var embedding: Int   // E

@@ -25,6 +25,8 @@
 // Tensor names: embedding.weight (V, E); fwd.l{k}.{W_ih,W_hh,b}; bwd.l{k}.{…} (bidirectional
 // only); hidden.weight (P, C), hidden.bias (P); generator.weight (V, P), generator.bias (V).
 
+import NMTLayers
+import NMTText
 import NMTTensor
 #if canImport(Glibc)
 import Glibc

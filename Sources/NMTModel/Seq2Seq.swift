@@ -14,7 +14,9 @@
 // (the caller zeroes, clips and updates). The loss is averaged over the batch's target tokens
 // (gradScale = 1 / tokens). Every buffer is owned by the model and reused across batches.
 
+import NMTLayers
 import NMTTensor
+import NMTText
 
 public struct ModelConfig: Codable, Sendable, Equatable {
     public var sourceVocab: Int

@@ -1,11 +1,6 @@
-// Vectorized exp, sigmoid and tanh on SIMD8<Float> (one AVX register), and the row-wise
-// softmax helpers built on them. libm's expf/tanhf are scalar calls; these are polynomials.
-//
-// exp: x = n·ln2 + r with |r| ≤ ln2/2, exp(r) by its degree-7 Taylor polynomial (truncation
-// error < 6e-9 relative), times 2^n built in the exponent bits. Inputs are clamped to
-// [-87.3, 88.3], so results stay finite and normal. Accuracy (tested against libm over
-// [-87, 88]): relative error < 4e-7. sigmoid(x) = 1 / (1 + exp(-x)) and
-// tanh(x) = 2·sigmoid(2x) - 1 inherit it as absolute error < 3e-7.
+// Row helpers on SIMD8<Float> (one AVX register): loads and stores, elementwise exp / sigmoid /
+// tanh over buffers, max, sum and an in-place softmax. The exp / sigmoid / tanh kernels
+// themselves are in FastMathSIMD.swift.
 
 #if canImport(Glibc)
 import Glibc
@@ -15,25 +10,30 @@ import Darwin
 
 public typealias Float8 = SIMD8<Float>
 
-// The kernels themselves live in FastMathSIMD.swift (simdExp / simdSigmoid / simdTanh, which
-// avoid float → int conversions that Swift 6.3 compiles to per-lane generic calls); the
-// `fast*` names below are the same functions.
+// One-register loads and stores: `load8(p)` / `store8(v, p)` (value first, then where it goes),
+// and `load8(p, n)` / `store8(v, p, n)` for the last n < 8 floats of a row.
 
 @inlinable @inline(__always)
-public func fastExp(_ x: Float8) -> Float8 { simdExp(x) }
+public func load8(_ p: UnsafePointer<Float>) -> Float8 { UnsafeRawPointer(p).loadUnaligned(as: Float8.self) }
 
 @inlinable @inline(__always)
-public func fastSigmoid(_ x: Float8) -> Float8 { simdSigmoid(x) }
+public func store8(_ v: Float8, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: Float8.self)
+}
 
 @inlinable @inline(__always)
-public func fastTanh(_ x: Float8) -> Float8 { simdTanh(x) }
+public func load8(_ p: UnsafePointer<Float>, _ n: Int) -> Float8 {
+    if n >= 8 { return UnsafeRawPointer(p).loadUnaligned(as: Float8.self) }
+    var v = Float8()
+    for i in 0..<n { v[i] = p[i] }
+    return v
+}
 
 @inlinable @inline(__always)
-public func fastExp(_ x: Float) -> Float { simdExp(x) }
-@inlinable @inline(__always)
-public func fastSigmoid(_ x: Float) -> Float { simdSigmoid(x) }
-@inlinable @inline(__always)
-public func fastTanh(_ x: Float) -> Float { simdTanh(x) }
+public func store8(_ v: Float8, _ p: UnsafeMutablePointer<Float>, _ n: Int) {
+    if n >= 8 { UnsafeMutableRawPointer(p).storeBytes(of: v, as: Float8.self); return }
+    for i in 0..<n { p[i] = v[i] }
+}
 
 /// y = exp(x), elementwise (y may be x).
 @inlinable public func vExp(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
@@ -82,13 +82,13 @@ public func fastTanh(_ x: Float) -> Float { simdTanh(x) }
     var s = Float8()
     let mv = Float8(repeating: m)
     while i + 8 <= count {
-        let e = fastExp(UnsafeRawPointer(row + i).loadUnaligned(as: Float8.self) - mv)
+        let e = simdExp(UnsafeRawPointer(row + i).loadUnaligned(as: Float8.self) - mv)
         UnsafeMutableRawPointer(row + i).storeBytes(of: e, as: Float8.self)
         s += e
         i += 8
     }
     var total = s.sum()
-    while i < count { let e = fastExp(row[i] - m); row[i] = e; total += e; i += 1 }
+    while i < count { let e = simdExp(row[i] - m); row[i] = e; total += e; i += 1 }
     let inv = 1 / total
     i = 0
     while i < count { row[i] *= inv; i += 1 }

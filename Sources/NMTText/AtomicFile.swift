@@ -53,6 +53,7 @@ public final class BufferedWriter {
             let n = systemWrite(fd, bytes.baseAddress! + done, bytes.count - done)
             if n < 0 {
                 if errno == EINTR { continue }
+                if errno == EPIPE { throw TextError.brokenPipe(path: name) }
                 throw TextError.writeFailed(path: name, reason: String(cString: strerror(errno)))
             }
             done += n

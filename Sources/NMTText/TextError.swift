@@ -21,6 +21,8 @@ public enum TextError: Error, Equatable, Sendable, CustomStringConvertible {
     case outputExists(path: String)
     /// Writing, syncing or renaming the output failed. No partial file is left behind.
     case writeFailed(path: String, reason: String)
+    /// The reader of a pipe went away (`| head`): not a failure of ours, a reason to stop quietly.
+    case brokenPipe(path: String)
     /// Bad tokenizer or builder settings (unknown normalization, bad language tag, ...).
     case invalidSettings(String)
     /// An ICU call failed.
@@ -46,6 +48,8 @@ public enum TextError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path): output file exists (use --force to overwrite)"
         case let .writeFailed(path, reason):
             return "\(path): write failed: \(reason)"
+        case let .brokenPipe(path):
+            return "\(path): broken pipe (the reader closed it)"
         case let .invalidSettings(message):
             return "invalid settings: \(message)"
         case let .icu(function, status):

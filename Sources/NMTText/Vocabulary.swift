@@ -22,13 +22,8 @@ public typealias TokenID = Int32
 /// specials first (ids 0–4, count 0), then the tokens by count descending, ties by token in
 /// byte (UTF-8) order — so the same corpus always gives the same file, byte for byte.
 public struct Vocabulary: Sendable, Equatable {
-    public static let padID: TokenID = 0
-    public static let unkID: TokenID = 1
-    public static let bosID: TokenID = 2
-    public static let eosID: TokenID = 3
-    public static let maskID: TokenID = 4
-    /// The special tokens, in id order.
-    public static let specials = ["<pad>", "<unk>", "<s>", "</s>", "<mask>"]
+    /// The special tokens, in id order (SpecialIds).
+    public static let specials = SpecialIds.tokens
     public static let formatVersion = 1
     static let magic = "#swift-nmt-vocab"
 
@@ -77,7 +72,7 @@ public struct Vocabulary: Sendable, Equatable {
 
     /// The id of `token`, or `unkID` if it is not in the vocabulary.
     @inlinable
-    public func id(for token: String) -> TokenID { lookup(token) ?? Vocabulary.unkID }
+    public func id(for token: String) -> TokenID { lookup(token) ?? SpecialIds.unk }
 
     /// The id of `token`, or nil.
     public func lookup(_ token: String) -> TokenID? { index[token] }
@@ -86,7 +81,7 @@ public struct Vocabulary: Sendable, Equatable {
 
     /// The token with id `id` ("<unk>" for an id out of range).
     public func token(for id: TokenID) -> String {
-        id >= 0 && Int(id) < tokens.count ? tokens[Int(id)] : Vocabulary.specials[Int(Vocabulary.unkID)]
+        id >= 0 && Int(id) < tokens.count ? tokens[Int(id)] : Vocabulary.specials[Int(SpecialIds.unk)]
     }
 
     /// Ids of `tokens` (unknown → `unkID`), without <s> or </s>.
@@ -98,7 +93,7 @@ public struct Vocabulary: Sendable, Equatable {
     public func decode<S: Sequence>(_ ids: S, skipSpecials: Bool = true) -> [String] where S.Element == TokenID {
         var out: [String] = []
         for id in ids {
-            if skipSpecials && id >= 0 && id < 5 && id != Vocabulary.unkID { continue }
+            if skipSpecials && SpecialIds.isStructural(id) { continue }
             out.append(token(for: id))
         }
         return out

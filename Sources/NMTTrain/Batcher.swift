@@ -4,16 +4,10 @@
 // The order of an epoch depends only on the seed and the epoch number, so a run that is
 // stopped and resumed at (epoch, batch index) sees exactly the batches it would have seen.
 
+import NMTLayers
+import NMTStore
 import NMTTensor
-
-/// Special token ids shared with the vocabulary (NMTText): <pad> <unk> <s> </s> <mask>.
-public enum SpecialIds {
-    public static let pad: Int32 = 0
-    public static let unk: Int32 = 1
-    public static let bos: Int32 = 2
-    public static let eos: Int32 = 3
-    public static let mask: Int32 = 4
-}
+import NMTText
 
 /// One example: source and target ids without <s>/</s>.
 public struct SentencePair: Sendable, Equatable {

@@ -11,7 +11,9 @@
 // no last/.
 
 import Foundation
+import NMTLayers
 import NMTModel
+import NMTStore
 import NMTTensor
 import NMTText
 

@@ -2,6 +2,8 @@
 // `run.json` in the output directory so `--resume DIR` needs nothing else.
 
 import Foundation
+import NMTLayers
+import NMTStore
 import NMTText
 
 public struct RunRecord: Codable, Sendable, Equatable {

@@ -2,8 +2,10 @@
 // perplexity and (when a translator is set) BLEU of the detokenized validation translations.
 
 import Foundation
+import NMTLayers
 import NMTMetrics
 import NMTModel
+import NMTStore
 import NMTTensor
 import NMTText
 

@@ -2,6 +2,8 @@
 // its vocabulary's saved settings, map to ids, drop pairs that are too long or have an empty
 // side, and count what was dropped.
 
+import NMTLayers
+import NMTStore
 import NMTText
 
 public struct ParallelData: Sendable {
@@ -41,8 +43,8 @@ public struct ParallelData: Sendable {
             data.pairs.append(SentencePair(source: src, target: tgt))
             data.sourceTokens += src.count
             data.targetTokens += tgt.count
-            data.sourceUnknown += src.lazy.filter { $0 == Vocabulary.unkID }.count
-            data.targetUnknown += tgt.lazy.filter { $0 == Vocabulary.unkID }.count
+            data.sourceUnknown += src.lazy.filter { $0 == SpecialIds.unk }.count
+            data.targetUnknown += tgt.lazy.filter { $0 == SpecialIds.unk }.count
             if keepLines { data.sourceLines.append(s.text); data.targetLines.append(t.text) }
         }
         data.skippedInvalid = reader.skippedPairCount

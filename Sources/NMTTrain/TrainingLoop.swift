@@ -10,7 +10,9 @@
 // bit, as one that never stopped (same thread count).
 
 import Foundation
+import NMTLayers
 import NMTModel
+import NMTStore
 import NMTTensor
 import NMTText
 

@@ -1,6 +1,7 @@
 // Rows for the decoder-side layers (GRU cell, attention, softmax cross-entropy, whole decoder)
 // at the same training shape: B = 64, Tx = Ty = 14, E = 256, C = 2·256, Hd = A = P = 512, V = 6000.
 
+import NMTLayers
 import NMTModel
 import NMTTensor
 

@@ -8,6 +8,8 @@
 // forward + backward:  2·P·V + 2·3Hd·(E + C + Hd) + ratio·Σ_layers 2·2·4H·(In + H)
 //                      + 2·P·(Hd + C) + ratio·2·A·C + 2·A·Hd,   C = 2H, ratio = Tx / Ty.
 
+import NMTLayers
+import NMTTrain
 import NMTModel
 import NMTTensor
 #if canImport(Glibc)

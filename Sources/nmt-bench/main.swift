@@ -9,6 +9,7 @@
 // best of N repetitions after two warm-up runs (the least disturbed by other processes on a
 // shared 2-core machine; compare rows with the ceiling measured in the same run).
 
+import NMTLayers
 import NMTModel
 import NMTTensor
 #if canImport(Glibc)

@@ -1,26 +1,22 @@
 // nmt-fill: complete masked words (`___` or `<mask>`) with a trained fill model, or evaluate one.
 // Thin by design: parse arguments, call NMTTrain's Filler / FillEvaluation, print.
+import NMTInference
+import NMTLayers
+import NMTStore
 import ArgumentParser
+import NMTCLI
 import Foundation
 import NMTModel
 import NMTTensor
 import NMTText
-import NMTTrain
 #if canImport(Glibc)
 import Glibc
 #endif
 
-func writeStderr(_ message: String) {
-    var s = message
-    s.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
-}
+let console = Console("nmt-fill")
 
-func warn(_ message: String) { writeStderr("nmt-fill: warning: \(message)\n") }
 
-func isBrokenPipe(_ e: Error) -> Bool {
-    if case let TextError.writeFailed(_, reason) = e { return reason == String(cString: strerror(EPIPE)) }
-    return false
-}
+
 
 func jsonString(_ s: String) -> String {
     let data = try! JSONSerialization.data(withJSONObject: [s], options: [.withoutEscapingSlashes])
@@ -70,22 +66,14 @@ struct NMTFill: ParsableCommand {
     }
 
     func run() throws {
-        signal(SIGPIPE, SIG_IGN)
         BLASThreads.set(threads)
-        do {
+        try console.run {
             let loaded = try FillModelDirectory.load(model)
             if let eval {
                 try evaluate(loaded, path: eval)
             } else {
                 try fillAll(loaded)
             }
-        } catch let e where isBrokenPipe(e) {
-            throw ExitCode(0)
-        } catch let e as ExitCode {
-            throw e
-        } catch {
-            writeStderr("nmt-fill: error: \(error)\n")
-            throw ExitCode(1)
         }
     }
 
@@ -101,7 +89,7 @@ struct NMTFill: ParsableCommand {
             var expected = 1
             while let line = try reader.next() {
                 while expected < line.number {
-                    warn("\(reader.path):\(expected): invalid UTF-8, line skipped")
+                    console.warn("\(reader.path):\(expected): invalid UTF-8, line skipped")
                     expected += 1
                 }
                 expected = line.number + 1
@@ -110,7 +98,7 @@ struct NMTFill: ParsableCommand {
                     try w.write(json ? jsonLine(line, r) : textLines(r))
                 } catch let e as FillError {
                     if case .noBlank = e {
-                        warn("\(reader.path):\(line.number): no blank (___ or <mask>) in the sentence; line kept as it is")
+                        console.warn("\(reader.path):\(line.number): no blank (___ or <mask>) in the sentence; line kept as it is")
                         try w.write(json ? "{\"line\": \(line.number), \"input\": \(jsonString(line.text)), \"error\": \"no blank\"}\n"
                                          : line.text + "\n")
                     } else {
@@ -119,7 +107,7 @@ struct NMTFill: ParsableCommand {
                 }
             }
             while expected <= reader.lineCount {
-                warn("\(reader.path):\(expected): invalid UTF-8, line skipped")
+                console.warn("\(reader.path):\(expected): invalid UTF-8, line skipped")
                 expected += 1
             }
             try w.flush()
@@ -155,7 +143,7 @@ struct NMTFill: ParsableCommand {
         let vocab = loaded.vocab
         let tokens = try FillEvaluation.loadTokens(path: path, vocab: vocab, skipInvalidUTF8: skipInvalid)
         let items = FillEvaluation.makeMasks(tokens: tokens, vocab: vocab, seed: seed)
-        let unknown = items.filter { $0.gold == Vocabulary.unkID }.count
+        let unknown = items.filter { $0.gold == SpecialIds.unk }.count
         var rows: [(String, RankStats)] = []
         let main = loaded.config.model.bidirectional ? "fill model, both sides" : "LSTM LM, left only"
         rows.append(("\(main) (\(loaded.directory))", FillEvaluation.evaluate(loaded.model, items: items)))

@@ -2,6 +2,7 @@
 // logging), and the checks both make on an output directory.
 
 import ArgumentParser
+import NMTCLI
 import Foundation
 import NMTText
 import NMTTrain
@@ -49,11 +50,11 @@ struct CommonTrainingOptions: ParsableArguments {
 func prepareOutputDirectory(_ outDir: String, force: Bool) throws {
     if FileManager.default.fileExists(atPath: outDir) {
         if Checkpoint.isResumable(outDir) && !force {
-            fail("\(outDir) holds a training run; continue it with --resume \(outDir), or pass --force to start over")
+            console.fail("\(outDir) holds a training run; continue it with --resume \(outDir), or pass --force to start over")
         }
         let contents = (try? FileManager.default.contentsOfDirectory(atPath: outDir)) ?? []
-        if !contents.isEmpty && !force { fail("\(outDir) exists and is not empty; pass --force to use it") }
+        if !contents.isEmpty && !force { console.fail("\(outDir) exists and is not empty; pass --force to use it") }
     }
     try AtomicFile.createDirectories(outDir)
-    guard access(outDir, W_OK) == 0 else { fail("\(outDir): directory is not writable") }
+    guard access(outDir, W_OK) == 0 else { console.fail("\(outDir): directory is not writable") }
 }

@@ -3,8 +3,11 @@
 // display and exact resume as translation training.
 
 import ArgumentParser
+import NMTCLI
 import Foundation
+import NMTLayers
 import NMTModel
+import NMTStore
 import NMTTensor
 import NMTText
 import NMTTrain
@@ -64,7 +67,7 @@ struct FillTrainCommand: ParsableCommand {
             var record: FillRunRecord
             if let resume {
                 outDir = resume
-                guard Checkpoint.isResumable(resume) else { fail("\(resume): nothing to resume (no last/\(Checkpoint.stateFile))") }
+                guard Checkpoint.isResumable(resume) else { console.fail("\(resume): nothing to resume (no last/\(Checkpoint.stateFile))") }
                 record = try FillRunRecord.load(resume)
                 let (loaded, s) = try FillCheckpoint.resume(resume)
                 record.options = common.resumed(record.options)
@@ -102,7 +105,7 @@ struct FillTrainCommand: ParsableCommand {
             let data = try MonolingualData.load(paths: record.corpus, vocab: v, maxLength: record.maxLength,
                                                 skipInvalidUTF8: common.skipInvalid)
             observer.logLine("training data: \(data.summary)")
-            guard !data.sentences.isEmpty else { fail("the training corpus has no usable sentence") }
+            guard !data.sentences.isEmpty else { console.fail("the training corpus has no usable sentence") }
             var validData: MonolingualData?
             if let vp = record.valid {
                 validData = try MonolingualData.load(paths: [vp], vocab: v, maxLength: 0, skipInvalidUTF8: common.skipInvalid)
@@ -121,7 +124,7 @@ struct FillTrainCommand: ParsableCommand {
         } catch let e as ValidationError {
             throw e
         } catch {
-            fail("\(error)")
+            console.fail("\(error)")
         }
     }
 }

@@ -3,11 +3,17 @@
 // Parses arguments, loads data, hands off to NMTTrain.Trainer / FillTrainer, prints progress.
 
 import ArgumentParser
+import NMTCLI
 import Foundation
+import NMTInference
+import NMTLayers
 import NMTModel
+import NMTStore
 import NMTTensor
 import NMTText
 import NMTTrain
+
+let console = Console("nmt-train")
 
 nonisolated(unsafe) var stopAddress: UnsafeMutablePointer<Int32>?
 
@@ -23,10 +29,6 @@ func installStopHandlers(_ flag: StopFlag) {
     }
 }
 
-func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(("nmt-train: error: " + message + "\n").data(using: .utf8)!)
-    exit(1)
-}
 
 final class ConsoleObserver: TrainingObserver {
     let quiet: Bool
@@ -155,16 +157,16 @@ struct NMTTrainCommand: ParsableCommand {
         do {
             if let resume {
                 outDir = resume
-                guard Checkpoint.isResumable(resume) else { fail("\(resume): nothing to resume (no last/\(Checkpoint.stateFile))") }
+                guard Checkpoint.isResumable(resume) else { console.fail("\(resume): nothing to resume (no last/\(Checkpoint.stateFile))") }
                 let (loaded, s) = try Checkpoint.resume(resume)
                 let saved = try RunRecord.load(resume)
                 options = common.resumed(saved.options)
                 trainSrc = saved.src; trainTgt = saved.tgt
                 if let v = srcVocab, try Vocabulary.load(path: v).contentHash != loaded.sourceVocab.contentHash {
-                    fail("--src-vocab \(v) is not the vocabulary of the model in \(resume)")
+                    console.fail("--src-vocab \(v) is not the vocabulary of the model in \(resume)")
                 }
                 if let v = tgtVocab, try Vocabulary.load(path: v).contentHash != loaded.targetVocab.contentHash {
-                    fail("--tgt-vocab \(v) is not the vocabulary of the model in \(resume)")
+                    console.fail("--tgt-vocab \(v) is not the vocabulary of the model in \(resume)")
                 }
                 model = loaded.model; srcV = loaded.sourceVocab; tgtV = loaded.targetVocab
                 state = s
@@ -186,7 +188,7 @@ struct NMTTrainCommand: ParsableCommand {
         } catch let e as ValidationError {
             throw e
         } catch {
-            fail("\(error)")
+            console.fail("\(error)")
         }
         try train(outDir: outDir, model: model, srcV: srcV, tgtV: tgtV, state: state, options: options,
                   trainSrc: trainSrc!, trainTgt: trainTgt!, validSrc: validSrc, validTgt: validTgt, observer: observer)
@@ -218,7 +220,7 @@ struct NMTTrainCommand: ParsableCommand {
                                         ModelDirectory.join(outDir, "best") as NSString))
             }
         } catch {
-            fail("\(error)")
+            console.fail("\(error)")
         }
     }
 }

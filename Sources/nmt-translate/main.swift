@@ -1,33 +1,26 @@
 // nmt-translate: translate files or standard input with a trained swift-nmt model.
 // Thin by design: parse arguments, call NMTTrain's Translator, print. See docs/translate.md.
+import NMTInference
+import NMTLayers
+import NMTStore
 import ArgumentParser
+import NMTCLI
 import Foundation
 import NMTMetrics
 import NMTModel
 import NMTTensor
 import NMTText
-import NMTTrain
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
 
-func writeStderr(_ message: String) {
-    var s = message
-    s.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
-}
+let console = Console("nmt-translate")
 
-func warn(_ message: String) { writeStderr("nmt-translate: warning: \(message)\n") }
 
-/// Output went to a closed pipe (`| head`): stop quietly.
-struct BrokenPipe: Error {}
 
-func isBrokenPipe(_ e: Error) -> Bool {
-    if e is BrokenPipe { return true }
-    if case let TextError.writeFailed(_, reason) = e { return reason == String(cString: strerror(EPIPE)) }
-    return false
-}
+
 
 func f4(_ x: Double) -> String { String(format: "%.4f", x) }
 
@@ -132,17 +125,7 @@ struct NMTTranslate: ParsableCommand {
     }
 
     func run() throws {
-        signal(SIGPIPE, SIG_IGN)
-        do {
-            try main()
-        } catch let e where isBrokenPipe(e) {
-            throw ExitCode(0)
-        } catch let e as ExitCode {
-            throw e
-        } catch {
-            writeStderr("nmt-translate: error: \(error)\n")
-            throw ExitCode(1)
-        }
+        try console.run { try main() }
     }
 
     func main() throws {
@@ -243,10 +226,10 @@ func readLines(_ path: String, skipInvalid: Bool) throws -> [String] {
     let reader = try LineReader(path: path, skipInvalidUTF8: skipInvalid)
     var lines: [String] = []
     while let line = try reader.next() {
-        while lines.count < line.number - 1 { lines.append(""); warn("\(path):\(lines.count): invalid UTF-8, used as an empty line") }
+        while lines.count < line.number - 1 { lines.append(""); console.warn("\(path):\(lines.count): invalid UTF-8, used as an empty line") }
         lines.append(line.text)
     }
-    while lines.count < reader.lineCount { lines.append(""); warn("\(path):\(lines.count): invalid UTF-8, used as an empty line") }
+    while lines.count < reader.lineCount { lines.append(""); console.warn("\(path):\(lines.count): invalid UTF-8, used as an empty line") }
     return lines
 }
 
@@ -274,7 +257,7 @@ struct Session {
             var expected = 1
             func addSkipped(upTo n: Int) {
                 while expected < n {
-                    warn("\(name):\(expected): invalid UTF-8, translated as an empty line")
+                    console.warn("\(name):\(expected): invalid UTF-8, translated as an empty line")
                     chunk.append(""); chunkLines.append(expected); expected += 1
                 }
             }
@@ -299,7 +282,7 @@ struct Session {
         decodeSeconds += Date().timeIntervalSince(t0)
         let nBest = command.nBest > 1
         for (k, t) in results.enumerated() {
-            for message in t.warnings { warn("\(name):\(lineNumbers[k]): \(message)") }
+            for message in t.warnings { console.warn("\(name):\(lineNumbers[k]): \(message)") }
             let i = sentences + k
             if nBest {
                 for h in t.nBest {

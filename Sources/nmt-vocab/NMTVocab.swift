@@ -1,12 +1,15 @@
 // nmt-vocab: build vocabularies and run the tokenizer as a text filter.
 // Thin by design: parse arguments, call NMTText, print.
 import ArgumentParser
+import NMTCLI
 import NMTText
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+let console = Console("nmt-vocab")
 
 extension Normalization: ExpressibleByArgument {}
 
@@ -21,32 +24,12 @@ struct NMTVocab: ParsableCommand {
 
 // MARK: - Shared helpers
 
-func writeStderr(_ message: String) {
-    var s = message
-    s.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
-}
 
 /// Runs `body`; a TextError becomes a one-line message on stderr and exit status 1.
-func guarded(_ body: () throws -> Void) throws {
-    do {
-        try body()
-    } catch let error as TextError {
-        writeStderr("nmt-vocab: error: \(error.description)\n")
-        throw ExitCode(1)
-    }
-}
 
-func printWarning(_ message: String) {
-    writeStderr("nmt-vocab: warning: \(message)\n")
-}
 
-let stderrIsTerminal = isatty(2) == 1
 
 /// Progress goes to stderr only when it is a terminal.
-func progress(_ message: String) {
-    guard stderrIsTerminal else { return }
-    writeStderr("\r\(message)\u{1B}[K")
-}
 
 /// Calls `body` with a reader for each file, or for standard input if there are none.
 func forEachInput(_ files: [String], skipInvalid: Bool, _ body: (LineReader) throws -> Void) throws {
@@ -60,7 +43,7 @@ func forEachInput(_ files: [String], skipInvalid: Bool, _ body: (LineReader) thr
 func reportSkipped(_ reader: LineReader) {
     if reader.skippedLineCount > 0 {
         let first = reader.skippedLineNumbers.prefix(5).map(String.init).joined(separator: ", ")
-        printWarning("\(reader.path): skipped \(reader.skippedLineCount) line(s) with invalid UTF-8 (line \(first)\(reader.skippedLineCount > 5 ? ", ..." : ""))")
+        console.warn("\(reader.path): skipped \(reader.skippedLineCount) line(s) with invalid UTF-8 (line \(first)\(reader.skippedLineCount > 5 ? ", ..." : ""))")
     }
 }
 
@@ -136,7 +119,7 @@ struct Build: ParsableCommand {
     }
 
     func run() throws {
-        try guarded {
+        try console.run {
             let settings = TokenizerSettings(lang: lang, normalization: normalization, lowercase: lowercase)
             let tokenizer = try Tokenizer(settings: settings)
             let out = output ?? Build.defaultOutput(for: files[0])
@@ -147,11 +130,11 @@ struct Build: ParsableCommand {
                 let before = builder.totalTokens
                 let skippedBefore = builder.linesSkipped
                 try builder.addFile(file, tokenizer: tokenizer, skipInvalidUTF8: skipInvalid) { n in
-                    progress("\(file): \(n) lines")
+                    console.progress("\(file): \(n) lines")
                 }
-                progress("")
+                console.progress("")
                 if builder.linesSkipped > skippedBefore {
-                    printWarning("\(file): skipped \(builder.linesSkipped - skippedBefore) line(s) with invalid UTF-8")
+                    console.warn("\(file): skipped \(builder.linesSkipped - skippedBefore) line(s) with invalid UTF-8")
                 }
                 if builder.totalTokens == before { throw TextError.emptyInput(path: file) }
             }
@@ -191,7 +174,7 @@ struct Tokenize: ParsableCommand {
     }
 
     func run() throws {
-        try guarded {
+        try console.run {
             let (vocabulary, tokenizer) = try options.make()
             let out = BufferedWriter.standardOutput()
             var line: [UInt8] = []
@@ -238,7 +221,7 @@ struct Detokenize: ParsableCommand {
     }
 
     func run() throws {
-        try guarded {
+        try console.run {
             let vocabulary = try vocab.map { try Vocabulary.load(path: $0) }
             let detok = Detokenizer(joiner: vocabulary?.settings.joiner ?? TokenizerSettings.defaultJoiner)
             let out = BufferedWriter.standardOutput()
@@ -279,7 +262,7 @@ struct Normalize: ParsableCommand {
     var files: [String] = []
 
     func run() throws {
-        try guarded {
+        try console.run {
             let (_, tokenizer) = try options.make()
             let out = BufferedWriter.standardOutput()
             try forEachInput(files, skipInvalid: skipInvalid) { reader in
@@ -310,7 +293,7 @@ struct Stats: ParsableCommand {
     var skipInvalid = false
 
     func run() throws {
-        try guarded {
+        try console.run {
             let vocabulary = try Vocabulary.load(path: vocab)
             let tokenizer = try Tokenizer(settings: vocabulary.settings)
             let reader = try LineReader(path: file, skipInvalidUTF8: skipInvalid)

@@ -3,10 +3,15 @@
 // forward values; padding invariance; masked attention weights; the inference step API against
 // the training forward.
 
+import NMTInference
+import NMTStore
+import NMTText
+import NMTTrain
 import Foundation
-import Testing
+import NMTLayers
 import NMTTensor
 import NMTTestSupport
+import Testing
 @testable import NMTModel
 
 private let tinyConfig = DecoderConfig(embedding: 5, context: 6, hidden: 4, attention: 3, preOutput: 4, dropout: 0.3)

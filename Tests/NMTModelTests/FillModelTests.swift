@@ -1,7 +1,12 @@
+import NMTInference
+import NMTStore
+import NMTText
 import Foundation
+import NMTLayers
 import NMTModel
 import NMTTensor
 import NMTTestSupport
+import NMTTrain
 import Testing
 
 /// The fill model (forward + backward LSTM LMs, context [F(k−1) ; R(k+1)], MLP, softmax):

@@ -1,3 +1,8 @@
+import NMTInference
+import NMTStore
+import NMTText
+import NMTTrain
+import NMTLayers
 import NMTModel
 import NMTTensor
 import NMTTestSupport

@@ -1,6 +1,11 @@
+import NMTInference
+import NMTStore
+import NMTText
+import NMTLayers
 import NMTModel
 import NMTTensor
 import NMTTestSupport
+import NMTTrain
 import Testing
 
 /// Whole-model checks at tiny sizes: gradients of the composed encoder → bridge → attention

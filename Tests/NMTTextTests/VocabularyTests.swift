@@ -11,8 +11,8 @@ import Testing
 
     @Test func specialsComeFirstAndOrderIsDeterministic() throws {
         let v = try sample()
-        #expect(Vocabulary.padID == 0 && Vocabulary.unkID == 1 && Vocabulary.bosID == 2
-                && Vocabulary.eosID == 3 && Vocabulary.maskID == 4)
+        #expect(SpecialIds.pad == 0 && SpecialIds.unk == 1 && SpecialIds.bos == 2
+                && SpecialIds.eos == 3 && SpecialIds.mask == 4)
         #expect(Array(v.tokens.prefix(5)) == ["<pad>", "<unk>", "<s>", "</s>", "<mask>"])
         // count desc, ties in byte order ("A" < "a" < "b" ...; "￭." sorts by its UTF-8 bytes)
         #expect(Array(v.tokens.dropFirst(5)) == ["b", "a", "dog", "runs", "￭.", "A", "cat", "￭!"])
@@ -22,7 +22,7 @@ import Testing
     @Test func lookups() throws {
         let v = try sample()
         #expect(v.id(for: "b") == 5)
-        #expect(v.id(for: "zebra") == Vocabulary.unkID)
+        #expect(v.id(for: "zebra") == SpecialIds.unk)
         #expect(v.lookup("zebra") == nil)
         #expect(v.token(for: 5) == "b")
         #expect(v.token(for: 999) == "<unk>")

@@ -1,3 +1,7 @@
+import NMTInference
+import NMTStore
+import NMTLayers
+import NMTText
 import NMTTrain
 import NMTTensor
 import Testing

@@ -1,5 +1,8 @@
 import Foundation
+import NMTInference
+import NMTLayers
 import NMTModel
+import NMTStore
 import NMTTensor
 import NMTText
 import NMTTrain
@@ -114,7 +117,7 @@ import Testing
         let filler = try Filler(model: Self.tinyModel(vocab), vocab: vocab)
         let p = filler.parse("a ___ runs in the <mask>.")
         #expect(p.blanks == [1, 5])
-        #expect(p.ids[1] == Vocabulary.maskID && p.ids[5] == Vocabulary.maskID)
+        #expect(p.ids[1] == SpecialIds.mask && p.ids[5] == SpecialIds.mask)
         #expect(p.tokens.last == "\u{FFED}.")          // the period keeps its joiner
         #expect(filler.parse("___ runs").blanks == [0])                 // at the start
         #expect(filler.parse("the dog ______").blanks == [2])           // at the end, long blank
@@ -136,7 +139,7 @@ import Testing
         #expect(ends.blanks.map(\.tokenIndex) == [0, 3] && ends.blanks[1].candidates.count == 3)
         // A word outside the vocabulary next to the blank: read as <unk>, still filled.
         let oov = try filler.fill("a zebraish ___ .")
-        #expect(filler.parse("a zebraish ___ .").ids[1] == Vocabulary.unkID)
+        #expect(filler.parse("a zebraish ___ .").ids[1] == SpecialIds.unk)
         #expect(oov.blanks[0].candidates.count == 5 && !oov.filled.contains("___"))
         // Probabilities are sorted and never name a special token.
         for c in oov.blanks[0].candidates { #expect(c.id >= 5 && c.probability > 0 && c.probability < 1) }

@@ -1,5 +1,8 @@
 import Foundation
+import NMTInference
+import NMTLayers
 import NMTModel
+import NMTStore
 import NMTTensor
 import NMTText
 import NMTTrain

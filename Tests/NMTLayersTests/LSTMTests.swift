@@ -1,5 +1,5 @@
 import Foundation
-import NMTModel
+import NMTLayers
 import NMTTensor
 import NMTTestSupport
 import Testing

@@ -12,7 +12,9 @@
 // and probabilities printed are those of the last round. With one blank there is one round.
 
 import Foundation
+import NMTLayers
 import NMTModel
+import NMTStore
 import NMTTensor
 import NMTText
 
@@ -114,7 +116,7 @@ public final class Filler {
         for (i, t) in tokens.enumerated() {
             if stripJoiner(t) == "___" {
                 blanks.append(i)
-                ids.append(Vocabulary.maskID)
+                ids.append(SpecialIds.mask)
             } else {
                 ids.append(vocab.id(for: t))
             }
@@ -140,7 +142,7 @@ public final class Filler {
                 let row = Array(logp[(j * V)..<((j + 1) * V)])
                 let top: Int32
                 if let choiceIDs {
-                    top = choiceIDs.filter { $0.inVocabulary }.max { row[Int($0.id)] < row[Int($1.id)] }?.id ?? Vocabulary.maskID
+                    top = choiceIDs.filter { $0.inVocabulary }.max { row[Int($0.id)] < row[Int($1.id)] }?.id ?? SpecialIds.mask
                 } else {
                     top = Self.topK(row, 1)[0]
                 }
@@ -187,7 +189,7 @@ public final class Filler {
             let toks = tokenizer.tokenize(w)
             guard toks.count == 1 else { throw FillError.choiceNotOneToken(w) }
             if let id = vocab.lookup(toks[0]), id >= Self.firstWordID { return Choice(word: w, id: id, inVocabulary: true) }
-            return Choice(word: w, id: Vocabulary.unkID, inVocabulary: false)
+            return Choice(word: w, id: SpecialIds.unk, inVocabulary: false)
         }
     }
 
@@ -286,7 +288,7 @@ public enum FillEvaluation {
             let order = chunk.indices.sorted { chunk[$0].sentence.count > chunk[$1].sentence.count }
             let sentences = order.map { j -> [Int32] in
                 var s = chunk[j].sentence
-                s[chunk[j].position] = Vocabulary.maskID
+                s[chunk[j].position] = SpecialIds.mask
                 return s
             }
             let lp = model.logProbabilities(FillBatch(sentences: sentences, positions: order.map { [chunk[$0].position] }))

@@ -14,6 +14,7 @@
 // always has the weights the config describes.
 
 import Foundation
+import NMTLayers
 import NMTModel
 import NMTText
 

@@ -1,9 +1,10 @@
 // Bridge s0 = tanh(W·[h_fwd ; h_bwd] + b): gradient check (weight, bias, input).
 
-import Testing
+import NMTLayers
 import NMTTensor
 import NMTTestSupport
-@testable import NMTModel
+import Testing
+@testable import NMTLayers
 
 @Test func bridgeGradients() {
     let B = 3, C = 6, Hd = 4

@@ -20,22 +20,6 @@
 
 import NMTTensor
 
-// MARK: - SIMD helpers (tails of rows that are not a multiple of 8)
-
-@inline(__always) @usableFromInline
-func load8(_ p: UnsafePointer<Float>, _ n: Int) -> Float8 {
-    if n >= 8 { return UnsafeRawPointer(p).loadUnaligned(as: Float8.self) }
-    var v = Float8()
-    for i in 0..<n { v[i] = p[i] }
-    return v
-}
-
-@inline(__always) @usableFromInline
-func store8(_ v: Float8, _ p: UnsafeMutablePointer<Float>, _ n: Int) {
-    if n >= 8 { UnsafeMutableRawPointer(p).storeBytes(of: v, as: Float8.self); return }
-    for i in 0..<n { p[i] = v[i] }
-}
-
 public struct GRU {
     public let input: Int
     public let hidden: Int

@@ -268,13 +268,6 @@ public struct LSTM {
 
 // MARK: - Fused cell kernels
 
-@inline(__always) private func load8(_ p: UnsafePointer<Float>) -> Float8 {
-    UnsafeRawPointer(p).loadUnaligned(as: Float8.self)
-}
-@inline(__always) private func store8(_ p: UnsafeMutablePointer<Float>, _ v: Float8) {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: Float8.self)
-}
-
 /// One row of the forward cell. gates (4H): the input projection on entry, the activated
 /// gates on exit. rec (4H): h·W_hhᵀ. c, h (H): running state, updated. Also writes c, tanh(c)
 /// and h to the caches and h to `out`.
@@ -290,12 +283,12 @@ func lstmCellForward(H: Int, gates: UnsafeMutablePointer<Float>, rec: UnsafePoin
         let f = simdSigmoid(load8(gf + j) + load8(rec + H + j) + load8(bias + H + j))
         let g = simdTanh(load8(gg + j) + load8(rec + 2 * H + j) + load8(bias + 2 * H + j))
         let o = simdSigmoid(load8(go + j) + load8(rec + 3 * H + j) + load8(bias + 3 * H + j))
-        store8(gi + j, i); store8(gf + j, f); store8(gg + j, g); store8(go + j, o)
+        store8(i, gi + j); store8(f, gf + j); store8(g, gg + j); store8(o, go + j)
         let cn = f * load8(c + j) + i * g
         let tc = simdTanh(cn)
         let hn = o * tc
-        store8(c + j, cn); store8(cOut + j, cn); store8(tanhCOut + j, tc)
-        store8(h + j, hn); store8(hOut + j, hn); store8(out + j, hn)
+        store8(cn, c + j); store8(cn, cOut + j); store8(tc, tanhCOut + j)
+        store8(hn, h + j); store8(hn, hOut + j); store8(hn, out + j)
         j += 8
     }
     while j < H {
@@ -329,12 +322,12 @@ func lstmCellBackward(H: Int, gates: UnsafePointer<Float>, tanhC: UnsafePointer<
         let i = load8(gi + j), f = load8(gf + j), g = load8(gg + j), o = load8(go + j)
         let tc = load8(tanhC + j)
         let dct = load8(dc + j) + dhv * o * (one - tc * tc)
-        store8(dGates + j, dct * g * i * (one - i))
-        store8(dGates + H + j, dct * load8(cPrev + j) * f * (one - f))
-        store8(dGates + 2 * H + j, dct * i * (one - g * g))
-        store8(dGates + 3 * H + j, dhv * tc * o * (one - o))
-        store8(dc + j, dct * f)
-        store8(dh + j, Float8())
+        store8(dct * g * i * (one - i), dGates + j)
+        store8(dct * load8(cPrev + j) * f * (one - f), dGates + H + j)
+        store8(dct * i * (one - g * g), dGates + 2 * H + j)
+        store8(dhv * tc * o * (one - o), dGates + 3 * H + j)
+        store8(dct * f, dc + j)
+        store8(Float8(), dh + j)
         j += 8
     }
     while j < H {

@@ -1,4 +1,4 @@
-import NMTModel
+import NMTLayers
 import NMTTensor
 import NMTTestSupport
 import Testing

@@ -2,10 +2,11 @@
 // reference forward values, and exact masking (zero weight at padded positions, rows sum to 1).
 
 import Foundation
-import Testing
+import NMTLayers
 import NMTTensor
 import NMTTestSupport
-@testable import NMTModel
+import Testing
+@testable import NMTLayers
 
 @Test func attentionGradientsWithPaddedSource() {
     let Bs = 3, Tx = 4, Hd = 4, C = 6, A = 3

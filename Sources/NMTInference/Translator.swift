@@ -9,7 +9,9 @@
 
 import Foundation
 import NMTDecode
+import NMTLayers
 import NMTModel
+import NMTStore
 import NMTTensor
 import NMTText
 
@@ -231,8 +233,8 @@ public final class Translator {
         for (j, id) in h.tokens.enumerated() {
             let a = h.alignment.map { Int($0[j]) }
             if let a { links!.append(AlignmentLink(source: a, target: j)) }
-            if id >= 0 && id < 5 && id != Vocabulary.unkID { continue }   // never generated, but be safe
-            if id == Vocabulary.unkID && options.replaceUnk, let a, a >= 0 && a < sourceTokens.count {
+            if id >= 0 && id < 5 && id != SpecialIds.unk { continue }   // never generated, but be safe
+            if id == SpecialIds.unk && options.replaceUnk, let a, a >= 0 && a < sourceTokens.count {
                 toks.append(unjoined(sourceTokens[a]))
             } else {
                 toks.append(targetVocab.token(for: id))

@@ -1,9 +1,12 @@
+import NMTTrain
 import Foundation
 import NMTDecode
+import NMTInference
+import NMTLayers
 import NMTModel
+import NMTStore
 import NMTTensor
 import NMTText
-@testable import NMTTrain
 import Testing
 
 /// A tiny random model with tiny vocabularies built from a few words.

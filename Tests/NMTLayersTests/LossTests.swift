@@ -2,10 +2,11 @@
 // exact zero rows for padding, and agreement with plain NLL when ε = 0.
 
 import Foundation
-import Testing
+import NMTLayers
 import NMTTensor
 import NMTTestSupport
-@testable import NMTModel
+import Testing
+@testable import NMTLayers
 
 @Test func lossGradientsWithSmoothingAndPadding() {
     let N = 5, V = 19       // V = 19: two SIMD chunks and a tail
