@@ -14,8 +14,8 @@ THREADS=${THREADS:-2}
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 C=corpora/multi30k
-zcat "$C/val.de.gz" | head -200 > "$OUT/val.de"; zcat "$C/val.en.gz" | head -200 > "$OUT/val.en"
-zcat "$C/test_2016_flickr.de.gz" | head -200 > "$OUT/test.de"
+gzip -dc "$C/val.de.gz" | sed -n 1,200p > "$OUT/val.de"; gzip -dc "$C/val.en.gz" | sed -n 1,200p > "$OUT/val.en"
+gzip -dc "$C/test_2016_flickr.de.gz" | sed -n 1,200p > "$OUT/test.de"
 status=0
 for side in old new; do
     B=$OLD; [ "$side" = new ] && B=$NEW
