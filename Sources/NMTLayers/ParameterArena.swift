@@ -1,5 +1,6 @@
 // One arena for every parameter of a model: values, gradients and Adam's two moments are four
-// flat Float buffers of equal length. Zero-grad, clipping and the Adam update are single loops
+// flat Float buffers of equal length (the last three allocated on first use, so inference holds
+// the values only). Zero-grad, clipping and the Adam update are single loops
 // over them; a layer holds `Param` handles (name, offset, shape) into the arena.
 //
 // Use in two phases: layers `register` their parameters while the model is built, then
@@ -40,22 +41,60 @@ public final class ParameterArena {
     public private(set) var isAllocated = false
 
     public private(set) var values: UnsafeMutablePointer<Float>
-    public private(set) var grads: UnsafeMutablePointer<Float>
-    public private(set) var adamM: UnsafeMutablePointer<Float>
-    public private(set) var adamV: UnsafeMutablePointer<Float>
+    // The training buffers are allocated (zeroed) on first use: a model loaded for inference
+    // never touches them, so it holds its weights only.
+    @usableFromInline var gradsStorage: UnsafeMutablePointer<Float>?
+    var adamMStorage: UnsafeMutablePointer<Float>?
+    var adamVStorage: UnsafeMutablePointer<Float>?
 
     public init() {
         values = .allocate(capacity: 1)
-        grads = .allocate(capacity: 1)
-        adamM = .allocate(capacity: 1)
-        adamV = .allocate(capacity: 1)
+    }
+
+    /// Gradients, one per value (allocated and zeroed on first use).
+    @inlinable public var grads: UnsafeMutablePointer<Float> {
+        if let g = gradsStorage { return g }
+        let g = newZeroedBuffer()
+        gradsStorage = g
+        return g
+    }
+
+    /// Adam's first moments (allocated and zeroed on first use).
+    public var adamM: UnsafeMutablePointer<Float> {
+        if let m = adamMStorage { return m }
+        let m = newZeroedBuffer()
+        adamMStorage = m
+        return m
+    }
+
+    /// Adam's second moments (allocated and zeroed on first use).
+    public var adamV: UnsafeMutablePointer<Float> {
+        if let v = adamVStorage { return v }
+        let v = newZeroedBuffer()
+        adamVStorage = v
+        return v
+    }
+
+    /// Bytes held by the buffers allocated so far (values, and the training buffers in use).
+    public var allocatedBytes: Int {
+        let buffers = [gradsStorage, adamMStorage, adamVStorage, average].filter { $0 != nil }.count
+        return (1 + buffers) * max(count, 1) * MemoryLayout<Float>.stride
+    }
+
+    @usableFromInline func newZeroedBuffer() -> UnsafeMutablePointer<Float> {
+        precondition(isAllocated, "training buffers requested before allocate")
+        let n = max(count, 1)
+        let p = UnsafeMutablePointer<Float>.allocate(capacity: n)
+        p.initialize(repeating: 0, count: n)
+        return p
     }
 
     /// An exponential moving average of the values (Polyak averaging), when enabled.
     public private(set) var average: UnsafeMutablePointer<Float>?
 
     deinit {
-        values.deallocate(); grads.deallocate(); adamM.deallocate(); adamV.deallocate()
+        values.deallocate()
+        gradsStorage?.deallocate(); adamMStorage?.deallocate(); adamVStorage?.deallocate()
         average?.deallocate()
     }
 
@@ -106,16 +145,14 @@ public final class ParameterArena {
         return p
     }
 
-    /// Allocates the four buffers (zeroed) and initialises the values from `seed`; with a nil
-    /// seed the values stay zero (for a model about to be loaded from a file).
+    /// Allocates the values (zeroed) and initialises them from `seed`; with a nil seed they
+    /// stay zero (for a model about to be loaded from a file). Gradients and Adam's moments
+    /// come on first use.
     public func allocate(seed: UInt64?) {
         precondition(!isAllocated, "allocate called twice")
-        for buf in [values, grads, adamM, adamV] { buf.deallocate() }
+        values.deallocate()
         let n = max(count, 1)
         values = .allocate(capacity: n); values.initialize(repeating: 0, count: n)
-        grads = .allocate(capacity: n); grads.initialize(repeating: 0, count: n)
-        adamM = .allocate(capacity: n); adamM.initialize(repeating: 0, count: n)
-        adamV = .allocate(capacity: n); adamV.initialize(repeating: 0, count: n)
         isAllocated = true
         guard let seed else { return }
         var rng = RNG(seed: seed)
