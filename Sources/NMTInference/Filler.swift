@@ -75,7 +75,7 @@ public final class Filler {
         joiner = vocab.settings.joiner
     }
 
-    public convenience init(_ loaded: LoadedFillModel) throws { try self.init(model: loaded.model, vocab: loaded.vocab) }
+    public convenience init(_ loaded: LoadedModel<FillModel>) throws { try self.init(model: loaded.model, vocab: loaded.vocab) }
 
     static let firstWordID: Int32 = 5    // ids below are the specials <pad> <unk> <s> </s> <mask>
 

@@ -150,7 +150,7 @@ public final class Translator {
     }
 
     /// Convenience: a translator for a loaded model directory.
-    public convenience init(_ loaded: LoadedModel, options: TranslateOptions = TranslateOptions()) throws {
+    public convenience init(_ loaded: LoadedModel<Seq2Seq>, options: TranslateOptions = TranslateOptions()) throws {
         try self.init(model: loaded.model, sourceVocab: loaded.sourceVocab, targetVocab: loaded.targetVocab, options: options)
     }
 

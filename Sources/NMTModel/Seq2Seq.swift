@@ -42,22 +42,6 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         self.labelSmoothing = labelSmoothing; self.tieEmbeddings = tieEmbeddings
     }
 
-    enum CodingKeys: String, CodingKey {
-        case sourceVocab, targetVocab, embedding, encoderHidden, encoderLayers, decoderHidden, attention, preOutput,
-             dropout, labelSmoothing, tieEmbeddings
-    }
-
-    /// Model files written before `tieEmbeddings` existed read as untied.
-    public init(from decoder: any Swift.Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(sourceVocab: try c.decode(Int.self, forKey: .sourceVocab), targetVocab: try c.decode(Int.self, forKey: .targetVocab),
-                  embedding: try c.decode(Int.self, forKey: .embedding), encoderHidden: try c.decode(Int.self, forKey: .encoderHidden),
-                  encoderLayers: try c.decode(Int.self, forKey: .encoderLayers), decoderHidden: try c.decode(Int.self, forKey: .decoderHidden),
-                  attention: try c.decode(Int.self, forKey: .attention), preOutput: try c.decode(Int.self, forKey: .preOutput),
-                  dropout: try c.decode(Float.self, forKey: .dropout), labelSmoothing: try c.decode(Float.self, forKey: .labelSmoothing),
-                  tieEmbeddings: try c.decodeIfPresent(Bool.self, forKey: .tieEmbeddings) ?? false)
-    }
-
     public var decoderConfig: DecoderConfig {
         DecoderConfig(embedding: embedding, context: 2 * encoderHidden, hidden: decoderHidden,
                       attention: attention, preOutput: preOutput, dropout: dropout)

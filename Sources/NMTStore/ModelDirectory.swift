@@ -1,70 +1,42 @@
-// A model on disk: a directory that is complete on its own.
+// A model on disk: a directory that is complete on its own, for every task.
 //
-//   config.json          {"format": "swift-nmt-model", "version": 1, "task": "translation",
-//                          "model": ModelConfig, "source_vocab": {"file", "hash", "size"},
-//                          "target_vocab": {...}, "created_by": ...}
-//   source.vocab         copies of the vocabularies (their headers carry the tokenizer settings)
-//   target.vocab
+//   config.json          ModelFile (ModelFile.swift): format, version, task, model config,
+//                        vocabularies by role, training corpus
+//   <role>.vocab         copies of the vocabularies (their headers carry the tokenizer settings)
 //   model.safetensors    the weights (docs/model-format.md lists every tensor)
 //
-// A training output directory holds two such directories, `best/` (best validation BLEU) and
-// `last/` (the latest checkpoint, with its training state), plus `train.log.jsonl`.
-// `ModelDirectory.resolve` accepts either a model directory or a training directory (→ best/).
-// Every file is written atomically; the config is written last, so a directory with a config
-// always has the weights the config describes.
+// A training output directory holds two such directories, `best/` (best validation score) and
+// `last/` (the latest checkpoint, with its training state), plus run.json and train.log.jsonl.
+// `ModelDirectory.resolve` takes a model directory or a training directory (→ best/, or last/
+// when the run had no validation and so no best/). Every file is written atomically; the config
+// is written last, so a directory with a config always has the weights the config describes.
 
 import Foundation
 import NMTLayers
 import NMTModel
 import NMTText
 
-public struct VocabularyRef: Codable, Sendable, Equatable {
-    public var file: String
-    public var hash: String
-    public var size: Int
+/// A model type that a model directory can hold: its task, its config, its vocabulary roles.
+public protocol StoredModel: AnyObject {
+    associatedtype Config: Codable & Sendable & Equatable
+    static var task: ModelTask { get }
+    /// The vocabularies the model reads, by role, in a fixed order (e.g. source, target).
+    static var vocabularyRoles: [String] { get }
+    /// The vocabulary size the config expects for each role (same order).
+    static func vocabularySizes(_ config: Config) -> [Int]
+    var config: Config { get }
+    var arena: ParameterArena { get }
+    /// A model of this shape; a nil seed leaves the weights zero (they come from a file).
+    init(_ config: Config, seed: UInt64?)
 }
 
-public struct ModelFileConfig: Codable, Sendable, Equatable {
-    public static let formatName = "swift-nmt-model"
-    public static let currentVersion = 1
-    public var format: String = formatName
-    public var version: Int = currentVersion
-    public var task: String = "translation"
-    public var model: ModelConfig
-    public var sourceVocab: VocabularyRef
-    public var targetVocab: VocabularyRef
-
-    enum CodingKeys: String, CodingKey {
-        case format, version, task, model
-        case sourceVocab = "source_vocab"
-        case targetVocab = "target_vocab"
-    }
-}
-
-public enum ModelDirectoryError: Error, CustomStringConvertible, Equatable {
-    case notAModel(String)
-    case badConfig(path: String, reason: String)
-    case wrongTask(path: String, found: String, expected: String)
-    case vocabularyMismatch(path: String, reason: String)
-    case weights(path: String, reason: String)
-
-    public var description: String {
-        switch self {
-        case .notAModel(let p): return "\(p): not a swift-nmt model directory (no config.json, nor best/config.json)"
-        case .badConfig(let p, let r): return "\(p): \(r)"
-        case .wrongTask(let p, let f, let e): return "\(p): this is a \(f) model, a \(e) model is needed"
-        case .vocabularyMismatch(let p, let r): return "\(p): \(r)"
-        case .weights(let p, let r): return "\(p): \(r)"
-        }
-    }
-}
-
-public struct LoadedModel {
+/// A model read from a directory, with its file config and vocabularies.
+public struct LoadedModel<Model: StoredModel> {
     public let directory: String
-    public let config: ModelFileConfig
-    public let sourceVocab: Vocabulary
-    public let targetVocab: Vocabulary
-    public let model: Seq2Seq
+    public let config: ModelFile<Model.Config>
+    /// By role (Model.vocabularyRoles).
+    public let vocabularies: [String: Vocabulary]
+    public let model: Model
 }
 
 public enum ModelDirectory {
@@ -73,79 +45,96 @@ public enum ModelDirectory {
 
     public static func join(_ a: String, _ b: String) -> String { a.hasSuffix("/") ? a + b : a + "/" + b }
 
-    /// The model directory to load from `path`: itself if it holds a config, else `path/best`.
+    /// The model directory to load from `path`: itself if it holds a config, else its best/,
+    /// else its last/ (a training run without validation has only last/).
     public static func resolve(_ path: String) throws -> String {
-        if AtomicFile.fileExists(join(path, configFile)) { return path }
-        let best = join(path, "best")
-        if AtomicFile.fileExists(join(best, configFile)) { return best }
+        for dir in [path, join(path, "best"), join(path, "last")] where AtomicFile.fileExists(join(dir, configFile)) {
+            return dir
+        }
         throw ModelDirectoryError.notAModel(path)
     }
 
-    public static func readConfig(_ dir: String) throws -> ModelFileConfig {
+    /// The task of the model at `path` (a model or training directory).
+    public static func task(ofModelAt path: String) throws -> ModelTask {
+        let dir = try resolve(path)
+        let cfgPath = join(dir, configFile)
+        let json = try ModelFileMigration.currentLayout(try readFile(cfgPath, dir: dir), path: cfgPath)
+        guard let name = json["task"] as? String, let task = ModelTask(rawValue: name) else {
+            throw ModelDirectoryError.badConfig(path: cfgPath, reason: "unknown task \(json["task"] ?? "(none)")")
+        }
+        return task
+    }
+
+    /// The config of the model directory `dir`, in the current version (older ones migrated).
+    public static func readConfig<Config>(_ dir: String, as: Config.Type) throws -> ModelFile<Config> {
         let path = join(dir, configFile)
-        guard let data = FileManager.default.contents(atPath: path) else { throw ModelDirectoryError.notAModel(dir) }
+        let json = try ModelFileMigration.currentLayout(try readFile(path, dir: dir), path: path)
         do {
-            let config = try JSONDecoder().decode(ModelFileConfig.self, from: data)
-            guard config.format == ModelFileConfig.formatName else {
-                throw ModelDirectoryError.badConfig(path: path, reason: "format is \"\(config.format)\", not \(ModelFileConfig.formatName)")
-            }
-            guard config.version <= ModelFileConfig.currentVersion else {
-                throw ModelDirectoryError.badConfig(path: path, reason: "format version \(config.version) is newer than this program (\(ModelFileConfig.currentVersion))")
-            }
-            return config
-        } catch let e as ModelDirectoryError {
-            throw e
+            return try JSONDecoder().decode(ModelFile<Config>.self, from: JSONSerialization.data(withJSONObject: json))
         } catch {
             throw ModelDirectoryError.badConfig(path: path, reason: "not a valid model config (\(error))")
         }
     }
 
-    /// Writes a complete model directory: vocabularies, weights, then the config.
-    public static func save(_ model: Seq2Seq, sourceVocab: Vocabulary, targetVocab: Vocabulary, to dir: String) throws {
+    static func readFile(_ path: String, dir: String) throws -> Data {
+        guard let data = FileManager.default.contents(atPath: path) else { throw ModelDirectoryError.notAModel(dir) }
+        return data
+    }
+
+    /// Writes a complete model directory: vocabularies (`<role>.vocab`), weights, then the config.
+    public static func save<Model: StoredModel>(_ model: Model, vocabularies: [String: Vocabulary],
+                                                corpus: [String] = [], to dir: String) throws {
+        precondition(Set(vocabularies.keys) == Set(Model.vocabularyRoles), "vocabularies \(vocabularies.keys) for \(Model.vocabularyRoles)")
         try AtomicFile.createDirectories(dir)
-        try AtomicFile.write(sourceVocab.serialized(), to: join(dir, "source.vocab"), force: true)
-        try AtomicFile.write(targetVocab.serialized(), to: join(dir, "target.vocab"), force: true)
+        var refs: [String: VocabularyRef] = [:]
+        for role in Model.vocabularyRoles {
+            let v = vocabularies[role]!
+            let file = "\(role).vocab"
+            try AtomicFile.write(v.serialized(), to: join(dir, file), force: true)
+            refs[role] = VocabularyRef(file: file, hash: v.contentHash, size: v.count)
+        }
         let weights = Safetensors.encode(model.arena, metadata: ["format": "pt", "producer": "swift-nmt"])
         try AtomicFile.write(weights, to: join(dir, weightsFile), force: true)
-        let config = ModelFileConfig(
-            model: model.config,
-            sourceVocab: VocabularyRef(file: "source.vocab", hash: sourceVocab.contentHash, size: sourceVocab.count),
-            targetVocab: VocabularyRef(file: "target.vocab", hash: targetVocab.contentHash, size: targetVocab.count))
+        let config = ModelFile(task: Model.task, model: model.config, vocabularies: refs, corpus: corpus)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(Array(try encoder.encode(config)) + [0x0A], to: join(dir, configFile), force: true)
     }
 
-    /// Loads a model (from a model directory or a training directory's best/).
-    public static func load(_ path: String, task: String = "translation") throws -> LoadedModel {
+    /// Loads a model of type `Model` from a model directory or a training directory (`resolve`).
+    public static func load<Model: StoredModel>(_ path: String, as: Model.Type) throws -> LoadedModel<Model> {
         let dir = try resolve(path)
-        // The task first: a fill model has another config layout, and deserves a clear message.
-        if let found = try? FillModelDirectory.task(ofModelAt: dir), found != task {
-            throw ModelDirectoryError.wrongTask(path: dir, found: found, expected: task)
+        // The task first: another task's model has another config layout, and deserves a clear message.
+        let found = try task(ofModelAt: dir)
+        guard found == Model.task else {
+            throw ModelDirectoryError.wrongTask(path: dir, found: found.rawValue, expected: Model.task.rawValue)
         }
-        let config = try readConfig(dir)
-        guard config.task == task else { throw ModelDirectoryError.wrongTask(path: dir, found: config.task, expected: task) }
-        let src = try Vocabulary.load(path: join(dir, config.sourceVocab.file))
-        let tgt = try Vocabulary.load(path: join(dir, config.targetVocab.file))
-        for (v, ref, side) in [(src, config.sourceVocab, "source"), (tgt, config.targetVocab, "target")] {
-            guard v.contentHash == ref.hash, v.count == ref.size else {
-                throw ModelDirectoryError.vocabularyMismatch(path: dir, reason: "the \(side) vocabulary \(ref.file) is not the one the model was trained with (hash \(v.contentHash), expected \(ref.hash))")
+        let config = try readConfig(dir, as: Model.Config.self)
+        var vocabularies: [String: Vocabulary] = [:]
+        for (role, size) in zip(Model.vocabularyRoles, Model.vocabularySizes(config.model)) {
+            guard let ref = config.vocabularies[role] else {
+                throw ModelDirectoryError.badConfig(path: join(dir, configFile), reason: "no \(role) vocabulary")
             }
-        }
-        guard config.model.sourceVocab == src.count, config.model.targetVocab == tgt.count else {
-            throw ModelDirectoryError.vocabularyMismatch(path: dir, reason: "vocabulary sizes \(src.count)/\(tgt.count) do not match the model's \(config.model.sourceVocab)/\(config.model.targetVocab)")
+            let v = try Vocabulary.load(path: join(dir, ref.file))
+            guard v.contentHash == ref.hash, v.count == ref.size else {
+                throw ModelDirectoryError.vocabularyMismatch(path: dir, reason: "the \(role) vocabulary \(ref.file) is not the one the model was trained with (hash \(v.contentHash), expected \(ref.hash))")
+            }
+            guard v.count == size else {
+                throw ModelDirectoryError.vocabularyMismatch(path: dir, reason: "the \(role) vocabulary has \(v.count) entries, the model \(size)")
+            }
+            vocabularies[role] = v
         }
         let weightsPath = join(dir, weightsFile)
         guard let data = FileManager.default.contents(atPath: weightsPath) else {
             throw ModelDirectoryError.weights(path: weightsPath, reason: "cannot read the weights file")
         }
-        let model = Seq2Seq(config.model, seed: nil)   // weights come from the file
+        let model = Model(config.model, seed: nil)   // weights come from the file
         do {
             let (tensors, _) = try Safetensors.decode(Array(data))
             try Safetensors.load(tensors, into: model.arena)
         } catch {
             throw ModelDirectoryError.weights(path: weightsPath, reason: "\(error)")
         }
-        return LoadedModel(directory: dir, config: config, sourceVocab: src, targetVocab: tgt, model: model)
+        return LoadedModel(directory: dir, config: config, vocabularies: vocabularies, model: model)
     }
 }

@@ -87,25 +87,18 @@ public enum Checkpoint {
         return true
     }
 
-    /// Saves the model as a model directory at `dir/<name>` (atomically swapped in).
-    public static func saveModel(_ model: Seq2Seq, sourceVocab: Vocabulary, targetVocab: Vocabulary,
-                                 dir: String, name: String, state: TrainingState? = nil) throws {
-        try save(model.arena, dir: dir, name: name, state: state) { tmp in
-            try ModelDirectory.save(model, sourceVocab: sourceVocab, targetVocab: targetVocab, to: tmp)
-        }
-    }
-
-    /// The protocol shared by every kind of model: `writeModel` fills `<dir>/.<name>.tmp` with a
-    /// model directory; with a state, the optimizer file (Adam's moments and the moving average
-    /// of the weights, when there is one) and the training state join it; then the directory is
-    /// swapped in by renames.
-    public static func save(_ arena: ParameterArena, dir: String, name: String, state: TrainingState?,
-                            writeModel: (String) throws -> Void) throws {
+    /// Saves the model as a model directory at `dir/<name>` (atomically swapped in): the model
+    /// directory is written into `<dir>/.<name>.tmp`; with a state, the optimizer file (Adam's
+    /// moments and the moving average of the weights, when there is one) and the training state
+    /// join it; then the directory is swapped in by renames.
+    public static func save<Model: StoredModel>(_ model: Model, vocabularies: [String: Vocabulary], corpus: [String] = [],
+                                                dir: String, name: String, state: TrainingState? = nil) throws {
+        let arena = model.arena
         guard allFinite(arena.values, arena.count) else { throw CheckpointError.nonFinite("the model") }
         let tmp = join(dir, ".\(name).tmp"), final = join(dir, name), old = join(dir, ".\(name).old")
         let fm = FileManager.default
         try? fm.removeItem(atPath: tmp)
-        try writeModel(tmp)
+        try ModelDirectory.save(model, vocabularies: vocabularies, corpus: corpus, to: tmp)
         if let state {
             var tensors: [(name: String, shape: [Int], data: UnsafePointer<Float>)] = []
             for p in arena.params { tensors.append(("m.\(p.name)", p.shape, UnsafePointer(arena.adamM + p.offset))) }
@@ -131,9 +124,9 @@ public enum Checkpoint {
     }
 
     /// Loads `dir/last` (or `.last.old`): the model with its Adam moments, and the state.
-    public static func resume(_ dir: String) throws -> (LoadedModel, TrainingState) {
+    public static func resume<Model: StoredModel>(_ dir: String, as: Model.Type) throws -> (LoadedModel<Model>, TrainingState) {
         let last = try lastDirectory(dir)
-        let loaded = try ModelDirectory.load(last)
+        let loaded = try ModelDirectory.load(last, as: Model.self)
         let state = try readState(last)
         try loadMoments(last, into: loaded.model.arena)
         return (loaded, state)

@@ -51,7 +51,7 @@ public final class FillTrainer: TrainingLoop {
     }
 
     override func save(name: String, state: TrainingState?) throws {
-        try FillCheckpoint.saveModel(model, vocab: vocab, corpus: corpus, dir: outputDir, name: name, state: state)
+        try Checkpoint.save(model, vocabularies: ["text": vocab], corpus: corpus, dir: outputDir, name: name, state: state)
     }
 
     /// Perplexity of every word of `data` (no dropout).

@@ -1,23 +1,37 @@
-// What a training run was started with (data paths and trainer options), saved as
-// `run.json` in the output directory so `--resume DIR` needs nothing else.
+// What a training run was started with, saved as `run.json` in the output directory so that
+// `--resume DIR` needs nothing else. One format for every task:
+//
+//   {"version": 2, "task": "translation" | "fill",
+//    "train": translation [source, target] / fill [corpus files…],
+//    "valid": the validation files in the same roles ([] without validation),
+//    "max_length": sentences longer than this (tokens) were dropped (0: no limit),
+//    "options": TrainerOptions, every field present}
+//
+// Version 1 (before the tasks shared it) is read by `migrate`.
 
 import Foundation
-import NMTLayers
 import NMTStore
 import NMTText
 
 public struct RunRecord: Codable, Sendable, Equatable {
-    public var src: String
-    public var tgt: String
-    public var validSrc: String?
-    public var validTgt: String?
+    public static let file = "run.json"
+    public static let currentVersion = 2
+
+    public var version = RunRecord.currentVersion
+    public var task: ModelTask
+    public var train: [String]
+    public var valid: [String]
+    public var maxLength: Int
     public var options: TrainerOptions
 
-    public init(src: String, tgt: String, validSrc: String?, validTgt: String?, options: TrainerOptions) {
-        self.src = src; self.tgt = tgt; self.validSrc = validSrc; self.validTgt = validTgt; self.options = options
+    public init(task: ModelTask, train: [String], valid: [String], maxLength: Int, options: TrainerOptions) {
+        self.task = task; self.train = train; self.valid = valid; self.maxLength = maxLength; self.options = options
     }
 
-    public static let file = "run.json"
+    enum CodingKeys: String, CodingKey {
+        case version, task, train, valid, options
+        case maxLength = "max_length"
+    }
 
     public func save(_ dir: String) throws {
         let enc = JSONEncoder()
@@ -25,13 +39,55 @@ public struct RunRecord: Codable, Sendable, Equatable {
         try AtomicFile.write(Array(try enc.encode(self)) + [0x0A], to: ModelDirectory.join(dir, RunRecord.file), force: true)
     }
 
-    public static func load(_ dir: String) throws -> RunRecord {
+    /// Reads `dir/run.json` of a run of `task` (older versions migrated).
+    public static func load(_ dir: String, task: ModelTask) throws -> RunRecord {
         let path = ModelDirectory.join(dir, file)
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CheckpointError.corrupt(path: path, reason: "missing: the run's settings are needed to resume")
         }
-        do { return try JSONDecoder().decode(RunRecord.self, from: data) } catch {
+        let record: RunRecord
+        do {
+            guard var json = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                throw CheckpointError.corrupt(path: path, reason: "not a JSON object")
+            }
+            let version = json["version"] as? Int ?? 1
+            guard version <= currentVersion else {
+                throw CheckpointError.corrupt(path: path, reason: "run format version \(version) is newer than this program (\(currentVersion))")
+            }
+            if version == 1 { json = migrate(json) }
+            record = try JSONDecoder().decode(RunRecord.self, from: JSONSerialization.data(withJSONObject: json))
+        } catch let e as CheckpointError {
+            throw e
+        } catch {
             throw CheckpointError.corrupt(path: path, reason: "unreadable run settings (\(error))")
         }
+        guard record.task == task else {
+            throw CheckpointError.corrupt(path: path, reason: "a \(record.task.rawValue) run, not a \(task.rawValue) run")
+        }
+        return record
+    }
+
+    /// Version 1 had no "version": a translation run recorded src, tgt, validSrc, validTgt and
+    /// no length limit (it resumed with the command line's --max-len, whose default is 80); a
+    /// fill run recorded task "fill", corpus, valid and maxLength. Options added after a run
+    /// was written take the values that run had: emaDecay 0 (no moving average).
+    static func migrate(_ v1: [String: Any]) -> [String: Any] {
+        var out: [String: Any] = ["version": currentVersion]
+        if v1["task"] as? String == ModelTask.fill.rawValue {
+            out["task"] = ModelTask.fill.rawValue
+            out["train"] = v1["corpus"] ?? [String]()
+            out["valid"] = (v1["valid"] as? String).map { [$0] } ?? [String]()
+            out["max_length"] = v1["maxLength"] ?? 0
+        } else {
+            out["task"] = ModelTask.translation.rawValue
+            out["train"] = [v1["src"] ?? "", v1["tgt"] ?? ""]
+            if let s = v1["validSrc"] as? String, let t = v1["validTgt"] as? String { out["valid"] = [s, t] } else { out["valid"] = [String]() }
+            out["max_length"] = 80
+        }
+        var options = v1["options"] as? [String: Any] ?? [:]
+        let defaults = TrainerOptions.version1Defaults
+        for (key, value) in defaults where options[key] == nil { options[key] = value }
+        out["options"] = options
+        return out
     }
 }

@@ -37,8 +37,8 @@ public final class Trainer: TrainingLoop {
     }
 
     override func save(name: String, state: TrainingState?) throws {
-        try Checkpoint.saveModel(model, sourceVocab: sourceVocab, targetVocab: targetVocab, dir: outputDir,
-                                 name: name, state: state)
+        try Checkpoint.save(model, vocabularies: ["source": sourceVocab, "target": targetVocab], dir: outputDir,
+                            name: name, state: state)
     }
 
     /// Validation perplexity and, when a translator is set, BLEU (the score; else minus perplexity).

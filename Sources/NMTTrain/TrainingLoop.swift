@@ -36,22 +36,14 @@ public struct TrainerOptions: Codable, Sendable, Equatable {
     public var emaDecay: Float = 0
     public init() {}
 
-    enum CodingKeys: String, CodingKey {
-        case batchTokens, maxEpochs, maxMinutes, maxSteps, learningRate, clipNorm, patience, earlyStop,
-             minLearningRate, validEvery, logEvery, seed, maxBadBatches, emaDecay
-    }
-
-    /// Reads run.json files written before an option existed (missing options take their defaults).
-    public init(from decoder: any Swift.Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        func get<T: Decodable>(_ key: CodingKeys, _ value: inout T) throws {
-            if let v = try c.decodeIfPresent(T.self, forKey: key) { value = v }
-        }
-        try get(.batchTokens, &batchTokens); try get(.maxEpochs, &maxEpochs); try get(.maxMinutes, &maxMinutes)
-        try get(.maxSteps, &maxSteps); try get(.learningRate, &learningRate); try get(.clipNorm, &clipNorm)
-        try get(.patience, &patience); try get(.earlyStop, &earlyStop); try get(.minLearningRate, &minLearningRate)
-        try get(.validEvery, &validEvery); try get(.logEvery, &logEvery); try get(.seed, &seed)
-        try get(.maxBadBatches, &maxBadBatches); try get(.emaDecay, &emaDecay)
+    /// Values for options that a version 1 run.json may lack (they did not exist when it was
+    /// written, so the run had them off or at these values).
+    static var version1Defaults: [String: Any] {
+        let d = TrainerOptions()
+        return ["batchTokens": d.batchTokens, "maxEpochs": d.maxEpochs, "maxMinutes": d.maxMinutes, "maxSteps": d.maxSteps,
+                "learningRate": d.learningRate, "clipNorm": d.clipNorm, "patience": d.patience, "earlyStop": d.earlyStop,
+                "minLearningRate": d.minLearningRate, "validEvery": d.validEvery, "logEvery": d.logEvery, "seed": d.seed,
+                "maxBadBatches": d.maxBadBatches, "emaDecay": 0]
     }
 }
 

@@ -68,7 +68,7 @@ struct NMTFill: ParsableCommand {
     func run() throws {
         BLASThreads.set(threads)
         try console.run {
-            let loaded = try FillModelDirectory.load(model)
+            let loaded = try ModelDirectory.load(model, as: FillModel.self)
             if let eval {
                 try evaluate(loaded, path: eval)
             } else {
@@ -77,7 +77,7 @@ struct NMTFill: ParsableCommand {
         }
     }
 
-    func fillAll(_ loaded: LoadedFillModel) throws {
+    func fillAll(_ loaded: LoadedModel<FillModel>) throws {
         let filler = try Filler(loaded)
         let choiceList = choices.map { $0.split(separator: "|", omittingEmptySubsequences: false).map(String.init) }
         let w = BufferedWriter.standardOutput()
@@ -139,7 +139,7 @@ struct NMTFill: ParsableCommand {
             + "\"rounds\": \(r.rounds), \"blanks\": [\(blanks.joined(separator: ", "))]}\n"
     }
 
-    func evaluate(_ loaded: LoadedFillModel, path: String) throws {
+    func evaluate(_ loaded: LoadedModel<FillModel>, path: String) throws {
         let vocab = loaded.vocab
         let tokens = try FillEvaluation.loadTokens(path: path, vocab: vocab, skipInvalidUTF8: skipInvalid)
         let items = FillEvaluation.makeMasks(tokens: tokens, vocab: vocab, seed: seed)
@@ -148,7 +148,7 @@ struct NMTFill: ParsableCommand {
         let main = loaded.config.model.bidirectional ? "fill model, both sides" : "LSTM LM, left only"
         rows.append(("\(main) (\(loaded.directory))", FillEvaluation.evaluate(loaded.model, items: items)))
         if let leftModel {
-            let left = try FillModelDirectory.load(leftModel)
+            let left = try ModelDirectory.load(leftModel, as: FillModel.self)
             guard left.vocab.contentHash == vocab.contentHash else {
                 throw ValidationError("--left-model \(leftModel) uses another vocabulary: the masks would not be comparable")
             }

@@ -64,12 +64,12 @@ struct FillTrainCommand: ParsableCommand {
             let model: FillModel
             let v: Vocabulary
             var state: TrainingState?
-            var record: FillRunRecord
+            var record: RunRecord
             if let resume {
                 outDir = resume
                 guard Checkpoint.isResumable(resume) else { console.fail("\(resume): nothing to resume (no last/\(Checkpoint.stateFile))") }
-                record = try FillRunRecord.load(resume)
-                let (loaded, s) = try FillCheckpoint.resume(resume)
+                record = try RunRecord.load(resume, task: .fill)
+                let (loaded, s) = try Checkpoint.resume(resume, as: FillModel.self)
                 record.options = common.resumed(record.options)
                 model = loaded.model; v = loaded.vocab; state = s
                 observer.logLine("resuming \(resume) at epoch \(s.epoch + 1), step \(s.step)")
@@ -85,7 +85,7 @@ struct FillTrainCommand: ParsableCommand {
                     let tok = try Tokenizer(settings: builder.settings)
                     for c in corpus { try builder.addFile(c, tokenizer: tok, skipInvalidUTF8: common.skipInvalid) }
                     v = try builder.build(minCount: 2)
-                    try v.write(to: ModelDirectory.join(outDir, "vocab.vocab"), force: true)
+                    try v.write(to: ModelDirectory.join(outDir, "text.vocab"), force: true)
                 }
                 if let lang, lang != v.settings.lang {
                     observer.logLine("warning: --lang \(lang) but the vocabulary's tokenizer language is \(v.settings.lang)")
@@ -98,21 +98,21 @@ struct FillTrainCommand: ParsableCommand {
                 func absolute(_ p: String) -> String {
                     p.hasPrefix("/") ? p : ModelDirectory.join(FileManager.default.currentDirectoryPath, p)
                 }
-                record = FillRunRecord(corpus: corpus.map(absolute), valid: valid.map(absolute), options: options,
-                                       maxLength: maxLen)
+                record = RunRecord(task: .fill, train: corpus.map(absolute), valid: valid.map { [absolute($0)] } ?? [],
+                                   maxLength: maxLen, options: options)
                 try record.save(outDir)
             }
-            let data = try MonolingualData.load(paths: record.corpus, vocab: v, maxLength: record.maxLength,
+            let data = try MonolingualData.load(paths: record.train, vocab: v, maxLength: record.maxLength,
                                                 skipInvalidUTF8: common.skipInvalid)
             observer.logLine("training data: \(data.summary)")
             guard !data.sentences.isEmpty else { console.fail("the training corpus has no usable sentence") }
             var validData: MonolingualData?
-            if let vp = record.valid {
-                validData = try MonolingualData.load(paths: [vp], vocab: v, maxLength: 0, skipInvalidUTF8: common.skipInvalid)
+            if !record.valid.isEmpty {
+                validData = try MonolingualData.load(paths: record.valid, vocab: v, maxLength: 0, skipInvalidUTF8: common.skipInvalid)
                 observer.logLine("validation data: \(validData!.summary)")
             }
             observer.logLine("model: \(model.arena.count) parameters; \(model.config)")
-            let trainer = try FillTrainer(model: model, vocab: v, corpus: record.corpus, train: data, valid: validData,
+            let trainer = try FillTrainer(model: model, vocab: v, corpus: record.train, train: data, valid: validData,
                                           options: record.options, outputDir: outDir, state: state)
             trainer.observer = observer
             installStopHandlers(trainer.stopRequested)

@@ -153,15 +153,14 @@ struct NMTTrainCommand: ParsableCommand {
         let model: Seq2Seq
         let srcV: Vocabulary, tgtV: Vocabulary
         var state: TrainingState?
-        var trainSrc = src, trainTgt = tgt
+        let record: RunRecord
         do {
             if let resume {
                 outDir = resume
                 guard Checkpoint.isResumable(resume) else { console.fail("\(resume): nothing to resume (no last/\(Checkpoint.stateFile))") }
-                let (loaded, s) = try Checkpoint.resume(resume)
-                let saved = try RunRecord.load(resume)
-                options = common.resumed(saved.options)
-                trainSrc = saved.src; trainTgt = saved.tgt
+                let (loaded, s) = try Checkpoint.resume(resume, as: Seq2Seq.self)
+                var saved = try RunRecord.load(resume, task: .translation)
+                saved.options = common.resumed(saved.options)
                 if let v = srcVocab, try Vocabulary.load(path: v).contentHash != loaded.sourceVocab.contentHash {
                     console.fail("--src-vocab \(v) is not the vocabulary of the model in \(resume)")
                 }
@@ -171,8 +170,7 @@ struct NMTTrainCommand: ParsableCommand {
                 model = loaded.model; srcV = loaded.sourceVocab; tgtV = loaded.targetVocab
                 state = s
                 observer.logLine("resuming \(resume) at epoch \(s.epoch + 1), step \(s.step)")
-                return try train(outDir: outDir, model: model, srcV: srcV, tgtV: tgtV, state: state, options: options,
-                                 trainSrc: trainSrc!, trainTgt: trainTgt!, validSrc: saved.validSrc, validTgt: saved.validTgt,
+                return try train(outDir: outDir, model: model, srcV: srcV, tgtV: tgtV, state: state, record: saved,
                                  observer: observer)
             }
             outDir = output!
@@ -184,33 +182,34 @@ struct NMTTrainCommand: ParsableCommand {
                                      attention: attention, preOutput: preOutput, dropout: dropout, labelSmoothing: labelSmoothing,
                                      tieEmbeddings: tieEmbeddings)
             model = Seq2Seq(config, seed: common.seed)
-            try RunRecord(src: src!, tgt: tgt!, validSrc: validSrc, validTgt: validTgt, options: options).save(outDir)
+            record = RunRecord(task: .translation, train: [src!, tgt!], valid: [validSrc, validTgt].compactMap { $0 },
+                               maxLength: maxLen, options: options)
+            try record.save(outDir)
         } catch let e as ValidationError {
             throw e
         } catch {
             console.fail("\(error)")
         }
-        try train(outDir: outDir, model: model, srcV: srcV, tgtV: tgtV, state: state, options: options,
-                  trainSrc: trainSrc!, trainTgt: trainTgt!, validSrc: validSrc, validTgt: validTgt, observer: observer)
+        try train(outDir: outDir, model: model, srcV: srcV, tgtV: tgtV, state: state, record: record, observer: observer)
     }
 
+    /// Trains as `record` says (its files, length limit and options; a resumed run's own).
     func train(outDir: String, model: Seq2Seq, srcV: Vocabulary, tgtV: Vocabulary, state: TrainingState?,
-               options: TrainerOptions, trainSrc: String, trainTgt: String, validSrc: String?, validTgt: String?,
-               observer: ConsoleObserver) throws {
+               record: RunRecord, observer: ConsoleObserver) throws {
         do {
-            let data = try ParallelData.load(sourcePath: trainSrc, targetPath: trainTgt, sourceVocab: srcV, targetVocab: tgtV,
-                                             maxLength: maxLen, skipInvalidUTF8: common.skipInvalid)
+            let data = try ParallelData.load(sourcePath: record.train[0], targetPath: record.train[1], sourceVocab: srcV,
+                                             targetVocab: tgtV, maxLength: record.maxLength, skipInvalidUTF8: common.skipInvalid)
             observer.logLine("training data: \(data.summary)")
             var valid: ParallelData?
-            if let vs = validSrc, let vt = validTgt {
-                valid = try ParallelData.load(sourcePath: vs, targetPath: vt, sourceVocab: srcV, targetVocab: tgtV,
+            if record.valid.count == 2 {
+                valid = try ParallelData.load(sourcePath: record.valid[0], targetPath: record.valid[1], sourceVocab: srcV, targetVocab: tgtV,
                                               maxLength: 0, keepLines: true, skipInvalidUTF8: common.skipInvalid)
                 observer.logLine("validation data: \(valid!.summary)")
             }
             let params = model.arena.count
             observer.logLine("model: \(params) parameters; \(model.config)")
             let trainer = try Trainer(model: model, sourceVocab: srcV, targetVocab: tgtV, train: data, valid: valid,
-                                      options: options, outputDir: outDir, state: state)
+                                      options: record.options, outputDir: outDir, state: state)
             trainer.observer = observer
             trainer.translate = ValidationTranslator.make(model: model, sourceVocab: srcV, targetVocab: tgtV, beam: validBeam)
             installStopHandlers(trainer.stopRequested)

@@ -141,7 +141,7 @@ struct NMTTranslate: ParsableCommand {
             return
         }
         let start = Date()
-        let loaded = try ModelDirectory.load(model)
+        let loaded = try ModelDirectory.load(model, as: Seq2Seq.self)
         let options = TranslateOptions(
             beamSize: beam, greedy: greedy, lengthPenalty: lengthPenalty, maxLenRatio: maxLenRatio,
             maxLenConstant: maxLenAdd, minLen: minLen, nBest: nBest, replaceUnk: replaceUnk,

@@ -316,7 +316,7 @@ let tinySources = [
         let dir = NSTemporaryDirectory() + "nmt-tr-\(UInt32.random(in: 0 ... .max))"
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try ModelDirectory.save(tiny.model, sourceVocab: tiny.src, targetVocab: tiny.tgt, to: dir)
-        let loaded = try ModelDirectory.load(dir)
+        let loaded = try ModelDirectory.load(dir, as: Seq2Seq.self)
         let a = try Translator(loaded, options: TranslateOptions(beamSize: 3)).translate(tinySources)
         let b = try tiny.translator(TranslateOptions(beamSize: 3)).translate(tinySources)
         #expect(a.map(\.ids) == b.map(\.ids))

@@ -160,9 +160,9 @@ import Testing
         let dir = Self.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let model = Self.tinyModel(vocab, bidirectional: false, seed: 4)
-        try FillModelDirectory.save(model, vocab: vocab, corpus: ["/x/train.en"], to: dir + "/fill")
-        let loaded = try FillModelDirectory.load(dir + "/fill")
-        #expect(loaded.config.task == "fill" && loaded.config.corpus == ["/x/train.en"] && !loaded.config.model.bidirectional)
+        try ModelDirectory.save(model, vocab: vocab, corpus: ["/x/train.en"], to: dir + "/fill")
+        let loaded = try ModelDirectory.load(dir + "/fill", as: FillModel.self)
+        #expect(loaded.config.task == .fill && loaded.config.corpus == ["/x/train.en"] && !loaded.config.model.bidirectional)
         #expect(Array(UnsafeBufferPointer(start: loaded.model.arena.values, count: model.arena.count))
                 == Array(UnsafeBufferPointer(start: model.arena.values, count: model.arena.count)))
         // A translation model where a fill model is expected, and the reverse.
@@ -170,11 +170,11 @@ import Testing
                                       decoderHidden: 4, attention: 4, preOutput: 4), seed: 1)
         try ModelDirectory.save(s2s, sourceVocab: vocab, targetVocab: vocab, to: dir + "/mt")
         #expect(throws: ModelDirectoryError.wrongTask(path: dir + "/mt", found: "translation", expected: "fill")) {
-            try FillModelDirectory.load(dir + "/mt")
+            try ModelDirectory.load(dir + "/mt", as: FillModel.self)
         }
-        #expect(try FillModelDirectory.task(ofModelAt: dir + "/fill") == "fill")
+        #expect(try ModelDirectory.task(ofModelAt: dir + "/fill") == .fill)
         #expect(throws: ModelDirectoryError.wrongTask(path: dir + "/fill", found: "fill", expected: "translation")) {
-            try ModelDirectory.load(dir + "/fill")
+            try ModelDirectory.load(dir + "/fill", as: Seq2Seq.self)
         }
     }
 
@@ -221,7 +221,7 @@ import Testing
         optB.maxSteps = 11
         _ = try FillTrainer(model: Self.tinyModel(vocab), vocab: vocab, corpus: ["c"], train: train, valid: valid,
                             options: optB, outputDir: dirB).run()
-        let (loaded, s) = try FillCheckpoint.resume(dirB)
+        let (loaded, s) = try Checkpoint.resume(dirB, as: FillModel.self)
         #expect(s.step == 11)
         optB.maxSteps = 25
         let stateB = try FillTrainer(model: loaded.model, vocab: vocab, corpus: ["c"], train: train, valid: valid,
@@ -258,6 +258,6 @@ import Testing
         #expect(try filler.fill("a ___ runs").blanks[0].candidates[0].word == "dog")
         #expect(try filler.fill("a dog ___").blanks[0].candidates[0].word == "runs")
         // Without a validation set there is no best/: loading the run directory takes last/.
-        #expect(try FillModelDirectory.load(dir).directory.hasSuffix("last"))
+        #expect(try ModelDirectory.load(dir, as: FillModel.self).directory.hasSuffix("last"))
     }
 }

@@ -74,7 +74,7 @@ import Testing
             let out = translator.translate(test.sourceLines).map(\.text)
             exact = zip(out, test.targetLines).filter { $0 == $1 }.count
             // last/ holds a loadable model equal to the trained one; the next round resumes it.
-            let resumed = try Checkpoint.resume(dir)
+            let resumed = try Checkpoint.resume(dir, as: Seq2Seq.self)
             #expect(resumed.1.step == steps)
             #expect(Array(UnsafeBufferPointer(start: resumed.0.model.arena.values, count: model.arena.count))
                     == Array(UnsafeBufferPointer(start: model.arena.values, count: model.arena.count)))
@@ -114,7 +114,7 @@ import Testing
         let b = Self.tinyModel(vocab, dropout: 0.3, seed: 9)
         try Trainer(model: b, sourceVocab: vocab, targetVocab: vocab, train: train, valid: valid,
                     options: options, outputDir: dirB).run()
-        let (loaded, state) = try Checkpoint.resume(dirB)
+        let (loaded, state) = try Checkpoint.resume(dirB, as: Seq2Seq.self)
         #expect(state.step == 15)
         options.maxSteps = 30
         let tb = try Trainer(model: loaded.model, sourceVocab: vocab, targetVocab: vocab, train: train, valid: valid,
@@ -126,7 +126,7 @@ import Testing
         #expect(average(a).isEmpty == (emaDecay == 0))
         #expect(stateA.rng == stateB.rng && stateA.learningRate == stateB.learningRate && stateA.bestScore == stateB.bestScore)
         // And the interrupted run's last/ on disk holds the same weights.
-        let reloaded = try Checkpoint.resume(dirB).0
+        let reloaded = try Checkpoint.resume(dirB, as: Seq2Seq.self).0
         #expect(values(a) == values(reloaded.model))
         #expect(average(a) == average(reloaded.model))
     }
@@ -172,8 +172,8 @@ import Testing
         let maxDiff = zip(avg, expected).map { abs($0 - $1) }.max()!
         #expect(maxDiff < 1e-6, "average differs from the replay by \(maxDiff)")
         #expect(avg != raw)
-        let best = try ModelDirectory.load(dir + "/best").model
-        let last = try ModelDirectory.load(dir + "/last").model
+        let best = try ModelDirectory.load(dir + "/best", as: Seq2Seq.self).model
+        let last = try ModelDirectory.load(dir + "/last", as: Seq2Seq.self).model
         #expect(Array(UnsafeBufferPointer(start: last.arena.values, count: last.arena.count)) == raw)
         // The log carries both sets of figures and which weights won (the lower perplexity here).
         let log = try String(contentsOfFile: dir + "/train.log.jsonl", encoding: .utf8)

@@ -1,0 +1,38 @@
+// The models a directory can hold, one conformance per task: its config type and vocabularies.
+// A new task (a language model, say) adds a case to ModelTask and a conformance here.
+
+import NMTModel
+import NMTText
+
+extension Seq2Seq: StoredModel {
+    public static var task: ModelTask { .translation }
+    public static var vocabularyRoles: [String] { ["source", "target"] }
+    public static func vocabularySizes(_ config: ModelConfig) -> [Int] { [config.sourceVocab, config.targetVocab] }
+}
+
+extension FillModel: StoredModel {
+    public static var task: ModelTask { .fill }
+    public static var vocabularyRoles: [String] { ["text"] }
+    public static func vocabularySizes(_ config: FillConfig) -> [Int] { [config.vocab] }
+}
+
+extension LoadedModel where Model == Seq2Seq {
+    public var sourceVocab: Vocabulary { vocabularies["source"]! }
+    public var targetVocab: Vocabulary { vocabularies["target"]! }
+}
+
+extension LoadedModel where Model == FillModel {
+    public var vocab: Vocabulary { vocabularies["text"]! }
+}
+
+extension ModelDirectory {
+    /// Saves a translation model with its two vocabularies.
+    public static func save(_ model: Seq2Seq, sourceVocab: Vocabulary, targetVocab: Vocabulary, to dir: String) throws {
+        try save(model, vocabularies: ["source": sourceVocab, "target": targetVocab], to: dir)
+    }
+
+    /// Saves a fill model with its vocabulary and the corpus it was trained on.
+    public static func save(_ model: FillModel, vocab: Vocabulary, corpus: [String], to dir: String) throws {
+        try save(model, vocabularies: ["text": vocab], corpus: corpus, to: dir)
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import NMTModel
+import NMTStore
+import NMTTestSupport
+import NMTText
+import Testing
+
+/// One model directory format for every task: version 1 files are read through the explicit
+/// migration; `resolve` takes a model directory or a training directory (best/, else last/).
+@Suite struct ModelDirectoryTests {
+    static func vocabulary() throws -> Vocabulary {
+        try Vocabulary(settings: TokenizerSettings(lang: "en"), entries: ["a", "b", "c"].map { ($0, 3) })
+    }
+
+    static func tinySeq2Seq(_ v: Vocabulary, tied: Bool) -> Seq2Seq {
+        Seq2Seq(ModelConfig(sourceVocab: v.count, targetVocab: v.count, embedding: 4, encoderHidden: 3, decoderHidden: 5,
+                            attention: 4, preOutput: 4, tieEmbeddings: tied), seed: 3)
+    }
+
+    /// Rewrites dir/config.json as `edit` says (a JSON object).
+    static func editConfig(_ dir: String, _ edit: (inout [String: Any]) -> Void) throws {
+        let path = dir + "/config.json"
+        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
+        edit(&json)
+        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: path))
+    }
+
+    @Test func version1TranslationConfigIsMigrated() throws {
+        let v = try Self.vocabulary()
+        let dir = makeTemporaryDirectory(prefix: "nmt-store")
+        let model = Self.tinySeq2Seq(v, tied: false)
+        try ModelDirectory.save(model, sourceVocab: v, targetVocab: v, to: dir)
+        // What version 1 wrote: source_vocab / target_vocab, no tieEmbeddings (untied), no task.
+        try Self.editConfig(dir) { json in
+            var vocabs = json["vocabularies"] as! [String: Any]
+            json["version"] = 1
+            json["source_vocab"] = vocabs.removeValue(forKey: "source")
+            json["target_vocab"] = vocabs.removeValue(forKey: "target")
+            json["vocabularies"] = nil; json["corpus"] = nil; json["task"] = nil
+            var m = json["model"] as! [String: Any]
+            m["tieEmbeddings"] = nil
+            json["model"] = m
+        }
+        let loaded = try ModelDirectory.load(dir, as: Seq2Seq.self)
+        #expect(loaded.config.version == ModelFileMigration.currentVersion)
+        #expect(loaded.config.task == .translation && loaded.config.model == model.config && !loaded.config.model.tieEmbeddings)
+        #expect(loaded.sourceVocab == v && loaded.targetVocab == v)
+        // A file from a newer program is refused, naming the file.
+        try Self.editConfig(dir) { $0["version"] = 99 }
+        #expect(throws: ModelDirectoryError.self) { try ModelDirectory.load(dir, as: Seq2Seq.self) }
+    }
+
+    @Test func version1FillConfigIsMigrated() throws {
+        let v = try Self.vocabulary()
+        let dir = makeTemporaryDirectory(prefix: "nmt-store")
+        let model = FillModel(FillConfig(vocab: v.count, embedding: 4, hidden: 3, preOutput: 4), seed: 2)
+        try ModelDirectory.save(model, vocab: v, corpus: ["/c/train.en"], to: dir)
+        try Self.editConfig(dir) { json in
+            json["version"] = 1
+            json["vocab"] = (json["vocabularies"] as! [String: Any])["text"]
+            json["vocabularies"] = nil
+        }
+        let loaded = try ModelDirectory.load(dir, as: FillModel.self)
+        #expect(loaded.config.task == .fill && loaded.config.corpus == ["/c/train.en"] && loaded.vocab == v)
+        #expect(loaded.config.model == model.config)
+    }
+
+    @Test func aTrainingDirectoryResolvesToBestElseLast() throws {
+        let v = try Self.vocabulary()
+        let run = makeTemporaryDirectory(prefix: "nmt-store")
+        #expect(throws: ModelDirectoryError.notAModel(run)) { try ModelDirectory.resolve(run) }
+        try ModelDirectory.save(Self.tinySeq2Seq(v, tied: true), sourceVocab: v, targetVocab: v, to: run + "/last")
+        #expect(try ModelDirectory.resolve(run) == run + "/last")
+        try ModelDirectory.save(Self.tinySeq2Seq(v, tied: true), sourceVocab: v, targetVocab: v, to: run + "/best")
+        #expect(try ModelDirectory.resolve(run) == run + "/best")
+        #expect(try ModelDirectory.resolve(run + "/last") == run + "/last")
+        #expect(try ModelDirectory.load(run, as: Seq2Seq.self).directory == run + "/best")
+    }
+
+    @Test func aLoadedModelHoldsNoTrainingBuffers() throws {
+        let v = try Self.vocabulary()
+        let dir = makeTemporaryDirectory(prefix: "nmt-store")
+        try ModelDirectory.save(Self.tinySeq2Seq(v, tied: false), sourceVocab: v, targetVocab: v, to: dir)
+        let loaded = try ModelDirectory.load(dir, as: Seq2Seq.self)
+        #expect(loaded.model.arena.allocatedBytes == loaded.model.arena.count * 4)
+    }
+}
