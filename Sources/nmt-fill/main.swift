@@ -82,36 +82,18 @@ struct NMTFill: ParsableCommand {
         let choiceList = choices.map { $0.split(separator: "|", omittingEmptySubsequences: false).map(String.init) }
         let w = BufferedWriter.standardOutput()
         defer { try? w.flush() }   // what was filled before an error is printed
-        let inputs: [String?] = files.isEmpty ? [nil] : files
-        for input in inputs {
-            let reader = try input.map { try LineReader(path: $0, skipInvalidUTF8: skipInvalid) }
-                ?? LineReader(standardInputNamed: "<stdin>", skipInvalidUTF8: skipInvalid)
-            var expected = 1
-            while let line = try reader.next() {
-                while expected < line.number {
-                    console.warn("\(reader.path):\(expected): invalid UTF-8, line skipped")
-                    expected += 1
-                }
-                expected = line.number + 1
-                do {
-                    let r = try filler.fill(line.text, lineNumber: line.number, topK: topK, choices: choiceList)
-                    try w.write(json ? jsonLine(line, r) : textLines(r))
-                } catch let e as FillError {
-                    if case .noBlank = e {
-                        console.warn("\(reader.path):\(line.number): no blank (___ or <mask>) in the sentence; line kept as it is")
-                        try w.write(json ? "{\"line\": \(line.number), \"input\": \(jsonString(line.text)), \"error\": \"no blank\"}\n"
-                                         : line.text + "\n")
-                    } else {
-                        throw e
-                    }
-                }
+        try Inputs.forEachLine(files, skipInvalid: skipInvalid, console: console, skippedAs: "line skipped",
+                               line: { reader, line in
+            do {
+                let r = try filler.fill(line.text, lineNumber: line.number, topK: topK, choices: choiceList)
+                try w.write(json ? jsonLine(line, r) : textLines(r))
+            } catch let e as FillError {
+                guard case .noBlank = e else { throw e }
+                console.warn("\(reader.path):\(line.number): no blank (___ or <mask>) in the sentence; line kept as it is")
+                try w.write(json ? "{\"line\": \(line.number), \"input\": \(jsonString(line.text)), \"error\": \"no blank\"}\n"
+                                 : line.text + "\n")
             }
-            while expected <= reader.lineCount {
-                console.warn("\(reader.path):\(expected): invalid UTF-8, line skipped")
-                expected += 1
-            }
-            try w.flush()
-        }
+        }, endOfInput: { _ in try w.flush() })
         try w.flush()
     }
 

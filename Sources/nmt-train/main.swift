@@ -228,7 +228,7 @@ struct NMTTrainRoot: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nmt-train",
         abstract: "Train a translation model (default) or a fill-in-the-blank model (nmt-train fill).",
-        subcommands: [NMTTrainCommand.self, FillTrainCommand.self],
+        subcommands: [NMTTrainCommand.self, FillTrainCommand.self, InitCommand.self],
         defaultSubcommand: NMTTrainCommand.self)
 }
 

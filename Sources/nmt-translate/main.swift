@@ -1,5 +1,6 @@
 // nmt-translate: translate files or standard input with a trained swift-nmt model.
-// Thin by design: parse arguments, call NMTTrain's Translator, print. See docs/translate.md.
+// Thin by design: parse arguments, call NMTInference (Translator, TranslationWriter) and NMTCLI
+// (inputs in chunks), print. See docs/translate.md.
 import NMTInference
 import NMTLayers
 import NMTStore
@@ -17,12 +18,6 @@ import Darwin
 #endif
 
 let console = Console("nmt-translate")
-
-
-
-
-
-func f4(_ x: Double) -> String { String(format: "%.4f", x) }
 
 struct NMTTranslate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -100,13 +95,6 @@ struct NMTTranslate: ParsableCommand {
     @Flag(help: "No progress or timing on standard error.")
     var quiet = false
 
-    // For tests and benchmarks: write a random-weight model to -m DIR and exit.
-    @Option(parsing: .upToNextOption, help: .hidden)
-    var initRandom: [String] = []
-
-    @Flag(help: .hidden)
-    var tiny = false
-
     func validate() throws {
         if beam < 1 { throw ValidationError("--beam must be at least 1") }
         if nBest < 1 { throw ValidationError("--n-best must be at least 1") }
@@ -119,7 +107,6 @@ struct NMTTranslate: ParsableCommand {
         }
         if shortlist > 0 && !score.isEmpty { throw ValidationError("--score uses the whole vocabulary; drop --shortlist") }
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
-        if !initRandom.isEmpty && initRandom.count != 2 { throw ValidationError("--init-random takes SRC_VOCAB TGT_VOCAB") }
         if !score.isEmpty && score.count != 2 { throw ValidationError("--score takes two files: SRC TGT") }
         if !score.isEmpty && !files.isEmpty { throw ValidationError("--score reads its own two files; give no input files") }
     }
@@ -130,16 +117,6 @@ struct NMTTranslate: ParsableCommand {
 
     func main() throws {
         if let t = threads { BLASThreads.set(t) }
-        if initRandom.count == 2 {
-            if !force && AtomicFile.fileExists(model) { throw TextError.outputExists(path: model) }
-            let src = try Vocabulary.load(path: initRandom[0]), tgt = try Vocabulary.load(path: initRandom[1])
-            let config = tiny
-                ? ModelConfig(sourceVocab: src.count, targetVocab: tgt.count, embedding: 8, encoderHidden: 6,
-                              encoderLayers: 1, decoderHidden: 10, attention: 7, preOutput: 9)
-                : ModelConfig(sourceVocab: src.count, targetVocab: tgt.count)
-            try ModelDirectory.save(Seq2Seq(config, seed: 1), sourceVocab: src, targetVocab: tgt, to: model)
-            return
-        }
         let start = Date()
         let loaded = try ModelDirectory.load(model, as: Seq2Seq.self)
         let options = TranslateOptions(
@@ -148,167 +125,76 @@ struct NMTTranslate: ParsableCommand {
             alignments: alignments, attentionMatrix: attentionSvg != nil, batchSize: batchSize,
             maxSourceLength: maxSrcLen, shortlist: shortlist)
         let translator = try Translator(loaded, options: options)
-        if score.count == 2 {
-            try runScore(translator, start: start)
-            return
-        }
+        if score.count == 2 { return try runScore(translator, start: start) }
+
         if let dir = attentionSvg { try AtomicFile.createDirectories(dir) }
-        var session = Session(command: self, translator: translator)
+        var writer = TranslationWriter(nBest: nBest > 1, alignments: alignments, attentionDirectory: attentionSvg,
+                                       keepHypotheses: ref != nil)
+        var decodeSeconds = 0.0
+        func translateAll(into w: BufferedWriter) throws {
+            try Inputs.forEachChunk(files, size: batchSize, skipInvalid: skipInvalid, console: console,
+                                    skippedAs: "translated as an empty line") { name, lines, numbers, _ in
+                let t0 = Date()
+                let results = translator.translate(lines)
+                decodeSeconds += Date().timeIntervalSince(t0)
+                for (k, t) in results.enumerated() {
+                    for message in t.warnings { console.warn("\(name):\(numbers[k]): \(message)") }
+                }
+                try writer.write(results, to: w)
+                try w.flush()   // a stream, and a person typing at a terminal, get each chunk at once
+            }
+            try w.flush()
+        }
         if let out = output {
-            try AtomicFile.write(to: out, force: force) { w in try session.translateAll(into: w) }
+            try AtomicFile.write(to: out, force: force, translateAll)
         } else {
-            try session.translateAll(into: BufferedWriter.standardOutput())
+            try translateAll(into: BufferedWriter.standardOutput())
         }
         let seconds = Date().timeIntervalSince(start)
         if !quiet {
-            let rate = Double(session.sentences) / max(seconds, 1e-9)
-            writeStderr("nmt-translate: \(session.sentences) sentences in \(String(format: "%.2f", seconds)) s "
-                        + "(\(String(format: "%.1f", rate)) sentences/s, decoding \(String(format: "%.2f", session.decodeSeconds)) s)\n")
+            let rate = Double(writer.sentences) / max(seconds, 1e-9)
+            writeStderr("nmt-translate: \(writer.sentences) sentences in \(String(format: "%.2f", seconds)) s "
+                        + "(\(String(format: "%.1f", rate)) sentences/s, decoding \(String(format: "%.2f", decodeSeconds)) s)\n")
         }
-        if let ref {
-            let refs = try readLines(ref, skipInvalid: skipInvalid)
-            guard refs.count == session.hypotheses.count else {
-                throw TextError.lineCountMismatch(source: files.isEmpty ? "<stdin>" : files.joined(separator: "+"),
-                                                  sourceLines: session.hypotheses.count, target: ref, targetLines: refs.count)
-            }
-            let bleu = corpusBLEU(hypotheses: session.hypotheses, references: [refs])
-            let chrf = corpusCHRF(hypotheses: session.hypotheses, references: [refs])
-            let report = bleu.formatted() + "\n" + chrf.formatted() + "\n"
-            if output != nil {
-                let w = BufferedWriter.standardOutput()
-                try w.write(report)
-                try w.flush()
-            } else {
-                writeStderr(report)
-            }
+        if let ref { try report(hypotheses: writer.hypotheses, ref: ref) }
+    }
+
+    /// BLEU and chrF of the output against --ref (on stdout when the translations went to -o).
+    func report(hypotheses: [String], ref: String) throws {
+        let refs = try Inputs.readLines(ref, skipInvalid: skipInvalid, console: console)
+        guard refs.count == hypotheses.count else {
+            throw TextError.lineCountMismatch(source: files.isEmpty ? "<stdin>" : files.joined(separator: "+"),
+                                              sourceLines: hypotheses.count, target: ref, targetLines: refs.count)
+        }
+        let bleu = corpusBLEU(hypotheses: hypotheses, references: [refs])
+        let chrf = corpusCHRF(hypotheses: hypotheses, references: [refs])
+        let text = bleu.formatted() + "\n" + chrf.formatted() + "\n"
+        if output != nil {
+            let w = BufferedWriter.standardOutput()
+            try w.write(text)
+            try w.flush()
+        } else {
+            writeStderr(text)
         }
     }
 
     /// --score SRC TGT
     func runScore(_ translator: Translator, start: Date) throws {
-        let src = try readLines(score[0], skipInvalid: skipInvalid)
-        let tgt = try readLines(score[1], skipInvalid: skipInvalid)
+        let src = try Inputs.readLines(score[0], skipInvalid: skipInvalid, console: console)
+        let tgt = try Inputs.readLines(score[1], skipInvalid: skipInvalid, console: console)
         guard src.count == tgt.count else {
             throw TextError.lineCountMismatch(source: score[0], sourceLines: src.count, target: score[1], targetLines: tgt.count)
         }
-        var totalLP = 0.0, totalTokens = 0
+        var totals = PairScoreTotals()
         func body(_ w: BufferedWriter) throws {
-            var i = 0
-            let chunk = 1024
-            while i < src.count {
-                let j = min(i + chunk, src.count)
-                let scores = try translator.score(sources: Array(src[i..<j]), targets: Array(tgt[i..<j]))
-                for s in scores {
-                    try w.write("\(f4(s.logProb))\t\(f4(s.perplexity))\n")
-                    totalLP += s.logProb
-                    totalTokens += s.tokens
-                }
-                i = j
-            }
-        }
-        if let out = output {
-            try AtomicFile.write(to: out, force: force, body)
-        } else {
-            let w = BufferedWriter.standardOutput()
-            try body(w)
+            totals = try translator.writeScores(sources: src, targets: tgt, to: w)
             try w.flush()
         }
+        if let out = output { try AtomicFile.write(to: out, force: force, body) } else { try body(BufferedWriter.standardOutput()) }
         let seconds = Date().timeIntervalSince(start)
-        writeStderr("nmt-translate: \(src.count) pairs, \(totalTokens) target tokens, log-prob \(f4(totalLP)), "
-                    + "perplexity \(f4(exp(-totalLP / Double(max(totalTokens, 1)))))"
+        writeStderr("nmt-translate: \(totals.pairs) pairs, \(totals.tokens) target tokens, log-prob \(String(format: "%.4f", totals.logProb)), "
+                    + "perplexity \(String(format: "%.4f", totals.perplexity))"
                     + (quiet ? "" : String(format: " (%.2f s)", seconds)) + "\n")
-    }
-}
-
-/// Whole file as lines; with skipInvalid, an invalid line becomes "" (with a warning) so line
-/// numbers stay aligned.
-func readLines(_ path: String, skipInvalid: Bool) throws -> [String] {
-    let reader = try LineReader(path: path, skipInvalidUTF8: skipInvalid)
-    var lines: [String] = []
-    while let line = try reader.next() {
-        while lines.count < line.number - 1 { lines.append(""); console.warn("\(path):\(lines.count): invalid UTF-8, used as an empty line") }
-        lines.append(line.text)
-    }
-    while lines.count < reader.lineCount { lines.append(""); console.warn("\(path):\(lines.count): invalid UTF-8, used as an empty line") }
-    return lines
-}
-
-/// The translation loop: reads chunks of --batch-size lines, translates, writes, flushes.
-struct Session {
-    let command: NMTTranslate
-    let translator: Translator
-    var sentences = 0
-    var decodeSeconds = 0.0
-    var hypotheses: [String] = []     // kept only with --ref
-
-    init(command: NMTTranslate, translator: Translator) {
-        self.command = command
-        self.translator = translator
-    }
-
-    mutating func translateAll(into w: BufferedWriter) throws {
-        let inputs: [String?] = command.files.isEmpty ? [nil] : command.files
-        for input in inputs {
-            let reader = try input.map { try LineReader(path: $0, skipInvalidUTF8: command.skipInvalid) }
-                ?? LineReader(standardInputNamed: "<stdin>", skipInvalidUTF8: command.skipInvalid)
-            let name = reader.path
-            var chunk: [String] = []
-            var chunkLines: [Int] = []
-            var expected = 1
-            func addSkipped(upTo n: Int) {
-                while expected < n {
-                    console.warn("\(name):\(expected): invalid UTF-8, translated as an empty line")
-                    chunk.append(""); chunkLines.append(expected); expected += 1
-                }
-            }
-            while let line = try reader.next() {
-                addSkipped(upTo: line.number)
-                chunk.append(line.text); chunkLines.append(line.number); expected = line.number + 1
-                if chunk.count >= command.batchSize || reader.isInteractive {
-                    try flushChunk(&chunk, &chunkLines, name: name, into: w)
-                    if reader.isInteractive { try w.flush() }   // a person is typing: answer each line
-                }
-            }
-            addSkipped(upTo: reader.lineCount + 1)
-            try flushChunk(&chunk, &chunkLines, name: name, into: w)
-        }
-        try w.flush()
-    }
-
-    mutating func flushChunk(_ chunk: inout [String], _ lineNumbers: inout [Int], name: String, into w: BufferedWriter) throws {
-        if chunk.isEmpty { return }
-        let t0 = Date()
-        let results = translator.translate(chunk)
-        decodeSeconds += Date().timeIntervalSince(t0)
-        let nBest = command.nBest > 1
-        for (k, t) in results.enumerated() {
-            for message in t.warnings { console.warn("\(name):\(lineNumbers[k]): \(message)") }
-            let i = sentences + k
-            if nBest {
-                for h in t.nBest {
-                    var line = "\(i) ||| \(h.text) ||| \(f4(Double(h.score)))"
-                    if command.alignments { line += " ||| " + links(h.alignment) }
-                    try w.write(line + "\n")
-                }
-            } else {
-                var line = t.text
-                if command.alignments { line += " ||| " + links(t.alignment) }
-                try w.write(line + "\n")
-            }
-            if command.ref != nil { hypotheses.append(t.text) }
-            if let dir = command.attentionSvg, let a = t.attention {
-                let svg = attentionSVG(sourceTokens: t.sourceTokens, targetTokens: t.tokens, weights: a)
-                try AtomicFile.write(string: svg, to: "\(dir)/\(i).svg", force: true)
-            }
-        }
-        sentences += results.count
-        try w.flush()
-        chunk.removeAll(keepingCapacity: true)
-        lineNumbers.removeAll(keepingCapacity: true)
-    }
-
-    func links(_ a: [AlignmentLink]?) -> String {
-        (a ?? []).map { "\($0.source)-\($0.target)" }.joined(separator: " ")
     }
 }
 

@@ -22,31 +22,6 @@ struct NMTVocab: ParsableCommand {
     )
 }
 
-// MARK: - Shared helpers
-
-
-/// Runs `body`; a TextError becomes a one-line message on stderr and exit status 1.
-
-
-
-/// Progress goes to stderr only when it is a terminal.
-
-/// Calls `body` with a reader for each file, or for standard input if there are none.
-func forEachInput(_ files: [String], skipInvalid: Bool, _ body: (LineReader) throws -> Void) throws {
-    if files.isEmpty {
-        try body(try LineReader(standardInputNamed: "<stdin>", skipInvalidUTF8: skipInvalid))
-    } else {
-        for f in files { try body(try LineReader(path: f, skipInvalidUTF8: skipInvalid)) }
-    }
-}
-
-func reportSkipped(_ reader: LineReader) {
-    if reader.skippedLineCount > 0 {
-        let first = reader.skippedLineNumbers.prefix(5).map(String.init).joined(separator: ", ")
-        console.warn("\(reader.path): skipped \(reader.skippedLineCount) line(s) with invalid UTF-8 (line \(first)\(reader.skippedLineCount > 5 ? ", ..." : ""))")
-    }
-}
-
 /// Tokenizer options shared by tokenize and normalize: either a vocabulary or explicit settings.
 struct TokenizerOptions: ParsableArguments {
     @Option(help: "Language tag used as the ICU locale (de, en, fr, cs, zh, ja, th, ...).")
@@ -178,7 +153,7 @@ struct Tokenize: ParsableCommand {
             let (vocabulary, tokenizer) = try options.make()
             let out = BufferedWriter.standardOutput()
             var line: [UInt8] = []
-            try forEachInput(files, skipInvalid: skipInvalid) { reader in
+            try Inputs.forEach(files, skipInvalid: skipInvalid) { reader in
                 while let l = try reader.next() {
                     line.removeAll(keepingCapacity: true)
                     var first = true
@@ -194,7 +169,7 @@ struct Tokenize: ParsableCommand {
                     line.append(10)
                     try out.write(contentsOf: line)
                 }
-                reportSkipped(reader)
+                Inputs.reportSkipped(reader, console: console)
             }
             try out.flush()
         }
@@ -225,7 +200,7 @@ struct Detokenize: ParsableCommand {
             let vocabulary = try vocab.map { try Vocabulary.load(path: $0) }
             let detok = Detokenizer(joiner: vocabulary?.settings.joiner ?? TokenizerSettings.defaultJoiner)
             let out = BufferedWriter.standardOutput()
-            try forEachInput(files, skipInvalid: false) { reader in
+            try Inputs.forEach(files, skipInvalid: false) { reader in
                 while let l = try reader.next() {
                     var tokens = Detokenizer.splitTokens(l.text)
                     if ids, let v = vocabulary {
@@ -265,12 +240,12 @@ struct Normalize: ParsableCommand {
         try console.run {
             let (_, tokenizer) = try options.make()
             let out = BufferedWriter.standardOutput()
-            try forEachInput(files, skipInvalid: skipInvalid) { reader in
+            try Inputs.forEach(files, skipInvalid: skipInvalid) { reader in
                 while let l = try reader.next() {
                     try out.write(tokenizer.normalize(l.text))
                     try out.write("\n")
                 }
-                reportSkipped(reader)
+                Inputs.reportSkipped(reader, console: console)
             }
             try out.flush()
         }
@@ -307,7 +282,7 @@ struct Stats: ParsableCommand {
                     if !vocabulary.contains(t) { oovTokens += 1 }
                 }
             }
-            reportSkipped(reader)
+            Inputs.reportSkipped(reader, console: console)
             let oovTypes = counts.keys.filter { !vocabulary.contains($0) }.count
             func pct(_ a: Int, _ b: Int) -> String {
                 guard b > 0 else { return "0.00%" }
