@@ -32,7 +32,7 @@ public struct BeamSearchOptions: Sendable, Equatable {
 
     public init(beamSize: Int = 5, nBest: Int = 1, lengthPenaltyAlpha: Float = 0.6,
                 maxLenRatio: Float = 2, maxLenConstant: Int = 10, minLen: Int = 0,
-                bos: Int32 = 2, eos: Int32 = 3, pad: Int32 = 0, unk: Int32 = 1,
+                bos: Int32, eos: Int32, pad: Int32, unk: Int32,
                 suppressPadAndBos: Bool = true, collectAlignments: Bool = false) {
         self.beamSize = beamSize
         self.nBest = nBest
@@ -106,7 +106,7 @@ public struct BeamSearch: Sendable {
     /// Use the greedy fast path for K = 1 (default). Off: the general beam code runs with K = 1.
     public var greedyFastPath = true
 
-    public init(options: BeamSearchOptions = BeamSearchOptions()) {
+    public init(options: BeamSearchOptions) {
         self.options = options
     }
 

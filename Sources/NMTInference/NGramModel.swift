@@ -37,7 +37,7 @@ public final class NGramModel {
     /// Plain unigram counts of predicted tokens (the unigram-frequency baseline).
     public private(set) var frequency: [Int]
 
-    static let bos: Int32 = 2, eos: Int32 = 3
+    static let bos = SpecialIds.bos, eos = SpecialIds.eos
 
     @inline(__always) static func key2(_ a: Int32, _ b: Int32) -> UInt64 { UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: b)) }
     @inline(__always) static func key3(_ a: Int32, _ b: Int32, _ c: Int32) -> UInt64 {
@@ -46,7 +46,7 @@ public final class NGramModel {
 
     /// Counts from sentences of ids (no <s>/</s>); ids must be < vocabSize ≤ 2^21.
     public init(sentences: [[Int32]], vocabSize: Int) {
-        precondition(vocabSize > 4 && vocabSize < (1 << 21))
+        precondition(vocabSize > SpecialIds.count && vocabSize < (1 << 21))
         self.vocabSize = vocabSize
         uni = [Int32](repeating: 0, count: vocabSize)
         frequency = [Int](repeating: 0, count: vocabSize)

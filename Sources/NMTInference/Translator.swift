@@ -233,7 +233,7 @@ public final class Translator {
         for (j, id) in h.tokens.enumerated() {
             let a = h.alignment.map { Int($0[j]) }
             if let a { links!.append(AlignmentLink(source: a, target: j)) }
-            if id >= 0 && id < 5 && id != SpecialIds.unk { continue }   // never generated, but be safe
+            if SpecialIds.isStructural(id) { continue }   // never generated, but be safe
             if id == SpecialIds.unk && options.replaceUnk, let a, a >= 0 && a < sourceTokens.count {
                 toks.append(unjoined(sourceTokens[a]))
             } else {

@@ -71,7 +71,6 @@ public struct FillBatch: Sendable {
     public var size: Int { lengths.count }
     public var steps: Int { ids.count / max(size, 1) }
 
-    public static let bos: Int32 = 2, eos: Int32 = 3, mask: Int32 = 4
 
     /// Every word of every sentence is a target (training and perplexity). Sentences (word ids,
     /// without <s>/</s>) are laid out in the given order; longest first makes the LSTMs faster.
@@ -85,18 +84,18 @@ public struct FillBatch: Sendable {
         precondition(sentences.count == positions.count)
         let B = sentences.count
         let T = (sentences.map(\.count).max() ?? 0) + 2
-        var ids = [Int32](repeating: 0, count: T * B)
+        var ids = [Int32](repeating: SpecialIds.pad, count: T * B)
         var targets: [FillTarget] = []
         for (b, s) in sentences.enumerated() {
-            ids[b] = Self.bos
+            ids[b] = SpecialIds.bos
             for (k, id) in s.enumerated() { ids[(k + 1) * B + b] = id }
-            ids[(s.count + 1) * B + b] = Self.eos
+            ids[(s.count + 1) * B + b] = SpecialIds.eos
         }
         for (b, ps) in positions.enumerated() {
             for k in ps {
                 precondition(k >= 0 && k < sentences[b].count, "fill target \(k) outside sentence of \(sentences[b].count)")
                 let g = sentences[b][k]
-                targets.append(FillTarget(b: b, time: k + 1, gold: g == Self.mask ? 0 : g))
+                targets.append(FillTarget(b: b, time: k + 1, gold: g == SpecialIds.mask ? SpecialIds.pad : g))
             }
         }
         self.ids = ids
@@ -131,7 +130,7 @@ public final class FillModel {
         self.config = config
         let arena = ParameterArena()
         self.arena = arena
-        embedding = Embedding(arena, name: "embedding", vocab: config.vocab, dim: config.embedding)
+        embedding = Embedding(arena, name: "embedding", vocab: config.vocab, dim: config.embedding, paddingId: SpecialIds.pad)
         let L = config.layers, H = config.hidden
         forwardLayers = (0..<L).map {
             LSTM(arena, name: "fwd.l\($0)", input: $0 == 0 ? config.embedding : H, hidden: H, reverse: false)
@@ -196,7 +195,7 @@ public final class FillModel {
         if training && config.inputMask > 0 {
             let threshold = UInt64(Double(config.inputMask) * 16_777_216)
             for b in 0..<B where batch.lengths[b] > 2 {
-                for t in 1 ... batch.lengths[b] - 2 where (rng.next() >> 40) < threshold { ids[t * B + b] = FillBatch.mask }
+                for t in 1 ... batch.lengths[b] - 2 where (rng.next() >> 40) < threshold { ids[t * B + b] = SpecialIds.mask }
             }
         }
         let x = xB.matrix(T * B, E)                                           // (T·B, E)
@@ -248,10 +247,11 @@ public final class FillModel {
         let N = batch.targets.count
         let logits = logitsB.matrix(N, V)
         let golds = batch.targets.map(\.gold)
-        let tokens = golds.reduce(0) { $0 + ($1 == 0 ? 0 : 1) }
+        let tokens = golds.reduce(0) { $0 + ($1 == SpecialIds.pad ? 0 : 1) }
         let result = golds.withUnsafeBufferPointer {
             SoftmaxCrossEntropy.forwardBackward(logits: logits, targets: $0, smoothing: config.labelSmoothing,
-                                                gradScale: 1 / Float(max(tokens, 1)), writeGradient: backward)
+                                                gradScale: 1 / Float(max(tokens, 1)), writeGradient: backward,
+                                                paddingId: SpecialIds.pad)
         }
         guard backward else { return result }
 

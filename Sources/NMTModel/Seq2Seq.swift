@@ -90,8 +90,10 @@ public final class Seq2Seq {
         self.config = config
         let arena = ParameterArena()
         self.arena = arena
-        sourceEmbedding = Embedding(arena, name: "source_embedding", vocab: config.sourceVocab, dim: config.embedding)
-        targetEmbedding = Embedding(arena, name: "target_embedding", vocab: config.targetVocab, dim: config.embedding)
+        sourceEmbedding = Embedding(arena, name: "source_embedding", vocab: config.sourceVocab, dim: config.embedding,
+                                    paddingId: SpecialIds.pad)
+        targetEmbedding = Embedding(arena, name: "target_embedding", vocab: config.targetVocab, dim: config.embedding,
+                                    paddingId: SpecialIds.pad)
         encoder = StackedEncoder(arena, name: "encoder", input: config.embedding, hidden: config.encoderHidden,
                                  layers: config.encoderLayers, dropout: config.dropout)
         bridge = Bridge(arena, name: "bridge", input: 2 * config.encoderHidden, output: config.decoderHidden)
@@ -151,7 +153,8 @@ public final class Seq2Seq {
         let tokens = batch.targetLengths.reduce(0, +)
         let result = batch.targetOutput.withUnsafeBufferPointer {
             SoftmaxCrossEntropy.forwardBackward(logits: logits, targets: $0, smoothing: config.labelSmoothing,
-                                                gradScale: 1 / Float(max(tokens, 1)), writeGradient: backward)
+                                                gradScale: 1 / Float(max(tokens, 1)), writeGradient: backward,
+                                                paddingId: SpecialIds.pad)
         }
         guard backward else { return result }
 

@@ -12,6 +12,7 @@ import NMTLayers
 import NMTTrain
 import NMTModel
 import NMTTensor
+import NMTText
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -33,8 +34,8 @@ func benchTrain(steps: Int, warmup: Int, threads: Int, layers: Int) {
     for _ in 0..<4 {
         let src = randomIds(Tx * B, config.sourceVocab)
         let words = randomIds((Ty - 1) * B, config.targetVocab)        // (Ty−1)·B, time-major
-        let tin = [Int32](repeating: 2, count: B) + words
-        let tout = words + [Int32](repeating: 3, count: B)
+        let tin = [Int32](repeating: SpecialIds.bos, count: B) + words
+        let tout = words + [Int32](repeating: SpecialIds.eos, count: B)
         batches.append(ModelBatch(sourceIds: src, sourceLengths: Array(repeating: Tx, count: B), targetInput: tin,
                                   targetOutput: tout, targetLengths: Array(repeating: Ty, count: B)))
     }

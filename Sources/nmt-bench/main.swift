@@ -12,6 +12,7 @@
 import NMTLayers
 import NMTModel
 import NMTTensor
+import NMTText
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -104,10 +105,10 @@ func benchLayers(reps: Int, threads: Int) {
     // Embedding lookup (no FLOPs: memory-bound copy / scatter-add).
     do {
         let arena = ParameterArena()
-        let emb = Embedding(arena, name: "emb", vocab: V, dim: E)
+        let emb = Embedding(arena, name: "emb", vocab: V, dim: E, paddingId: SpecialIds.pad)
         arena.allocate(seed: 1)
         var rng = RNG(seed: 4)
-        let ids = (0..<N).map { _ in Int32(1 + rng.int(below: V - 1)) }
+        let ids = (0..<N).map { _ in Int32(SpecialIds.count + rng.int(below: V - SpecialIds.count)) }   // ordinary words
         let y = Tensor([N, E])
         let (f, fb) = ids.withUnsafeBufferPointer { idp in
             (timeMs(reps) { emb.forward(arena, ids: idp, into: y.matrix) },

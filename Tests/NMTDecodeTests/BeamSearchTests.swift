@@ -16,7 +16,8 @@ func row(_ entries: [Int32: Float]) -> [Float] {
 func opts(_ k: Int, nBest: Int = 1, alpha: Float = 0, ratio: Float = 0, constant: Int = 8, minLen: Int = 0,
           collect: Bool = false) -> BeamSearchOptions {
     BeamSearchOptions(beamSize: k, nBest: nBest, lengthPenaltyAlpha: alpha, maxLenRatio: ratio,
-                      maxLenConstant: constant, minLen: minLen, collectAlignments: collect)
+                      maxLenConstant: constant, minLen: minLen, bos: 2, eos: 3, pad: 0, unk: 1,   // the toy scorers' ids
+                      collectAlignments: collect)
 }
 
 @Suite struct BeamSearchTests {
@@ -229,6 +230,6 @@ func opts(_ k: Int, nBest: Int = 1, alpha: Float = 0, ratio: Float = 0, constant
 
     @Test func emptyBatch() {
         var sc = FunctionScorer(vocabSize: 6, sentenceIDs: []) { _, _ in row([:]) }
-        #expect(BeamSearch().decode(&sc, sourceLengths: []).isEmpty)
+        #expect(BeamSearch(options: opts(5)).decode(&sc, sourceLengths: []).isEmpty)
     }
 }

@@ -190,7 +190,8 @@ let tinySources = [
         let ids = tinySources.map { tr.prepareSource($0).ids }
         let scorer = ModelScorer(model: tiny.model)
         scorer.encode(ids)
-        var fast = BeamSearch(options: BeamSearchOptions(beamSize: 1, lengthPenaltyAlpha: 0))
+        var fast = BeamSearch(options: BeamSearchOptions(beamSize: 1, lengthPenaltyAlpha: 0, bos: SpecialIds.bos, eos: SpecialIds.eos,
+                                                         pad: SpecialIds.pad, unk: SpecialIds.unk))
         var s1 = scorer
         let a = fast.decode(&s1, sourceLengths: ids.map(\.count))
         fast.greedyFastPath = false

@@ -6,7 +6,7 @@ import Testing
 @Suite struct EmbeddingTests {
     @Test func lookupGivesRowsAndZeroForPadding() {
         let arena = ParameterArena()
-        let emb = Embedding(arena, name: "emb", vocab: 6, dim: 4)
+        let emb = Embedding(arena, name: "emb", vocab: 6, dim: 4, paddingId: 0)
         arena.allocate(seed: 5)
         let ids: [Int32] = [3, 0, 5, 3]
         let y = Tensor([4, 4]); y.matrix.fill(9)
@@ -20,7 +20,7 @@ import Testing
     /// Gradient check on the table; rows not used (and the padding row) get exactly zero.
     @Test func gradientGoesOnlyToUsedRows() {
         let arena = ParameterArena()
-        let emb = Embedding(arena, name: "emb", vocab: 7, dim: 3)
+        let emb = Embedding(arena, name: "emb", vocab: 7, dim: 3, paddingId: 0)
         arena.allocate(seed: 5)
         let ids: [Int32] = [2, 0, 4, 2, 0]
         let w = Tensor([5, 3]); fillUniform(w.ptr, count: w.count, seed: 8)

@@ -17,11 +17,11 @@ import Testing
     func loss() -> Double {
         work.matrix.copy(from: logits.matrix)
         return SoftmaxCrossEntropy.forwardBackward(logits: work.matrix, targets: targets, smoothing: eps,
-                                                   writeGradient: false).loss
+                                                   writeGradient: false, paddingId: 0).loss
     }
     let grad = Tensor([N, V])
     grad.matrix.copy(from: logits.matrix)
-    let r = SoftmaxCrossEntropy.forwardBackward(logits: grad.matrix, targets: targets, smoothing: eps, gradScale: scale)
+    let r = SoftmaxCrossEntropy.forwardBackward(logits: grad.matrix, targets: targets, smoothing: eps, gradScale: scale, paddingId: 0)
     #expect(r.tokens == 3)
     #expect(abs(r.loss - loss()) < 1e-9)
     scaleBuffer(grad, 1 / scale)
@@ -37,7 +37,7 @@ private func scaleBuffer(_ t: Tensor, _ s: Float) { for i in 0..<t.count { t.ptr
     let N = 4, V = 9
     let targets: [Int32] = [1, 8, 0, 5]
     let logits = DecFixture.random([N, V], scale: 5, seed: 12)
-    let r = SoftmaxCrossEntropy.forwardBackward(logits: logits.matrix, targets: targets, smoothing: 0, writeGradient: false)
+    let r = SoftmaxCrossEntropy.forwardBackward(logits: logits.matrix, targets: targets, smoothing: 0, writeGradient: false, paddingId: 0)
     #expect(abs(r.loss - r.nll) < 1e-9 && r.tokens == 3)
     // Independent: −log softmax in Double.
     var want = 0.0
@@ -49,14 +49,14 @@ private func scaleBuffer(_ t: Tensor, _ s: Float) { for i in 0..<t.count { t.ptr
     #expect(abs(r.nll - want) < 1e-5 * max(1, want))
     // Stable for huge logits.
     let big = Tensor([1, V]); for k in 0..<V { big[k] = Float(k) * 1e4 }
-    let rb = SoftmaxCrossEntropy.forwardBackward(logits: big.matrix, targets: [Int32(V - 1)], smoothing: 0.1)
+    let rb = SoftmaxCrossEntropy.forwardBackward(logits: big.matrix, targets: [Int32(V - 1)], smoothing: 0.1, paddingId: 0)
     #expect(rb.loss.isFinite && rb.nll.isFinite && big.array.allSatisfy { $0.isFinite })
 }
 
 @Test func lossMatchesReference() {
     let logits = Tensor([3, 5])
     DecFixture.det(logits, k: 20, scale: 4)
-    let r = SoftmaxCrossEntropy.forwardBackward(logits: logits.matrix, targets: [2, 0, 4], smoothing: 0.1, gradScale: 0.5)
+    let r = SoftmaxCrossEntropy.forwardBackward(logits: logits.matrix, targets: [2, 0, 4], smoothing: 0.1, gradScale: 0.5, paddingId: 0)
     // python3 scripts/reference/gru_attention_reference.py → loss_sum, loss_nll, loss_tokens, loss_grad
     #expect(abs(r.loss - 2.4967001) < 1e-5)
     #expect(abs(r.nll - 2.30219401) < 1e-5)

@@ -234,7 +234,7 @@ private func makeDecoder(_ cfg: DecoderConfig = tinyConfig, seed: UInt64 = 2) ->
         let o = dec.forward(arena, targetEmbedded: emb.matrix, encOut: enc.matrix, srcLengths: src, tgtLengths: tgt, s0: s0.matrix, rng: &rng, training: true)
         let t1 = Date()
         outL.forward(arena, o, into: logits.matrix)
-        _ = SoftmaxCrossEntropy.forwardBackward(logits: logits.matrix, targets: targets, smoothing: 0.1, gradScale: 1 / Float(tokens))
+        _ = SoftmaxCrossEntropy.forwardBackward(logits: logits.matrix, targets: targets, smoothing: 0.1, gradScale: 1 / Float(tokens), paddingId: 0)
         outL.backward(arena, x: o, dY: logits.matrix, dX: dO.matrix)
         let t2 = Date()
         dec.backward(arena, dO: dO.matrix, dTargetEmbedded: dEmb.matrix, dEncOut: dEnc.matrix, dS0: dS0.matrix)

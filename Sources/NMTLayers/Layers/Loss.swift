@@ -9,7 +9,7 @@
 //          = lse − (1 − ε)·z_y − ε/(V−1)·(Σ_k z_k − z_y)          (lse = log Σ_k exp z_k)
 //   ∂loss_i/∂z_k = p_k − q_k,   q_y = 1 − ε,  q_k = ε/(V−1) otherwise.
 //
-// With ε = 0 this is the plain NLL. Positions whose target is `padID` (0) are padding: they add
+// With ε = 0 this is the plain NLL. Positions whose target is `paddingId` are padding: they add
 // nothing to any sum and their gradient row is exactly zero.
 //
 // The gradient is written IN PLACE over the logits (the logits are destroyed), already multiplied
@@ -33,10 +33,10 @@ public struct LossResult: Sendable, Equatable {
 
 public enum SoftmaxCrossEntropy {
     /// logits (N, V) → loss sums; when `writeGradient`, logits ← gradScale·∂loss/∂logits.
-    /// targets (N) gold ids, `padID` marks padding rows.
+    /// targets (N) gold ids, `paddingId` marks padding rows.
     public static func forwardBackward(logits: MatrixRef, targets: UnsafeBufferPointer<Int32>,
                                        smoothing eps: Float = 0, gradScale: Float = 1,
-                                       writeGradient: Bool = true, padID: Int32 = 0) -> LossResult {
+                                       writeGradient: Bool = true, paddingId: Int32) -> LossResult {
         let n = logits.rows, V = logits.cols
         precondition(targets.count == n, "\(targets.count) targets for \(n) logit rows")
         precondition(V >= 2 && eps >= 0 && eps < 1)
@@ -46,7 +46,7 @@ public enum SoftmaxCrossEntropy {
         for i in 0..<n {
             let row = logits.row(i)
             let y = targets[i]
-            if y == padID {
+            if y == paddingId {
                 if writeGradient { row.update(repeating: 0, count: V) }
                 continue
             }
@@ -102,10 +102,10 @@ public enum SoftmaxCrossEntropy {
 
     /// Array convenience.
     public static func forwardBackward(logits: MatrixRef, targets: [Int32], smoothing eps: Float = 0,
-                                       gradScale: Float = 1, writeGradient: Bool = true, padID: Int32 = 0) -> LossResult {
+                                       gradScale: Float = 1, writeGradient: Bool = true, paddingId: Int32) -> LossResult {
         targets.withUnsafeBufferPointer {
             forwardBackward(logits: logits, targets: $0, smoothing: eps, gradScale: gradScale,
-                            writeGradient: writeGradient, padID: padID)
+                            writeGradient: writeGradient, paddingId: paddingId)
         }
     }
 }
