@@ -36,21 +36,16 @@ public final class ModelScorer: StepScorer {
     public private(set) var sourceSteps = 0
 
     private let encCache = StackedEncoderCache()
-    private var srcIds: [Int32] = []         // (Tx·B) time-major, padded with 0
-    private var srcE = Tensor([0])           // (Tx·B, E)
-    private var s0 = Tensor([0])             // (B, Hd)
+    private var srcIds: [Int32] = []         // (Tx·B) time-major, padded with SpecialIds.pad
+    private let srcE = GrowBuffer()          // (Tx·B, E)
+    private let s0 = GrowBuffer()            // (B, Hd)
     private var encOut: MatrixRef?           // (Tx·B, 2H), a view into encCache
-    private var emb = Tensor([0])            // (R, E)
+    private let emb = GrowBuffer()           // (R, E)
     private let projected = GrowBuffer()     // (R, E): the generator's input with a tied projection
     private var selectRows: [Int] = []
 
     public init(model: Seq2Seq) {
         self.model = model
-    }
-
-    @inline(__always)
-    private static func grow(_ t: inout Tensor, _ count: Int) {
-        if t.count < count { t = Tensor([max(count, t.count * 3 / 2)]) }
     }
 
     /// Encodes a batch of B source sentences (ids, no <s>/</s>, each of length ≥ 1).
@@ -62,17 +57,15 @@ public final class ModelScorer: StepScorer {
         sourceLengths = sources.map(\.count)
         sourceSteps = Tx
         srcIds.removeAll(keepingCapacity: true)
-        srcIds.append(contentsOf: repeatElement(0, count: Tx * B))
+        srcIds.append(contentsOf: repeatElement(SpecialIds.pad, count: Tx * B))
         for (b, s) in sources.enumerated() { for (t, id) in s.enumerated() { srcIds[t * B + b] = id } }
-        ModelScorer.grow(&srcE, Tx * B * E)
-        let x = MatrixRef(srcE.ptr, rows: Tx * B, cols: E)
+        let x = srcE.matrix(Tx * B, E)
         let arena = model.arena
         srcIds.withUnsafeBufferPointer { model.sourceEmbedding.forward(arena, ids: $0, into: x) }
         var rng = RNG(seed: 0)   // unused: no dropout at inference
         let enc = model.encoder.forward(arena, x: x, lengths: sourceLengths, steps: Tx, cache: encCache,
                                         rng: &rng, training: false)
-        ModelScorer.grow(&s0, B * Hd)
-        let s = MatrixRef(s0.ptr, rows: B, cols: Hd)
+        let s = s0.matrix(B, Hd)
         model.bridge.forward(arena, enc.finalH, into: s)
         encOut = enc.outputs
     }
@@ -81,7 +74,7 @@ public final class ModelScorer: StepScorer {
     public func initialState(batchSize: Int) -> DecoderState {
         guard let encOut else { preconditionFailure("ModelScorer: encode(_:) before decoding") }
         precondition(batchSize == sourceLengths.count, "ModelScorer: batch of \(batchSize), encoded \(sourceLengths.count)")
-        return model.decoder.initState(model.arena, s0: MatrixRef(s0.ptr, rows: batchSize, cols: model.config.decoderHidden),
+        return model.decoder.initState(model.arena, s0: s0.matrix(batchSize, model.config.decoderHidden),
                                        encOut: encOut, srcLengths: sourceLengths)
     }
 
@@ -90,8 +83,7 @@ public final class ModelScorer: StepScorer {
         let R = lastTokens.count, E = model.config.embedding, V = vocabSize
         precondition(R == state.rows, "ModelScorer.step: \(R) tokens for \(state.rows) rows")
         let arena = model.arena
-        ModelScorer.grow(&emb, R * E)
-        let x = MatrixRef(emb.ptr, rows: R, cols: E)
+        let x = emb.matrix(R, E)
         lastTokens.withUnsafeBufferPointer { model.targetEmbedding.forward(arena, ids: $0, into: x) }
         let o = model.generatorInput(model.decoder.step(arena, prevEmbedded: x, state: state), buffer: projected)
         // With a shortlist only the first K columns (the K most frequent words: vocabularies

@@ -42,17 +42,6 @@ public struct DecoderConfig: Codable, Sendable, Equatable {
     }
 }
 
-/// A Float buffer that only grows: views of any shape that fits, so batches of varying shape
-/// allocate nothing once the largest has been seen.
-public final class GrowBuffer {
-    public private(set) var tensor = Tensor([0])
-    public init() {}
-    @inline(__always) public func matrix(_ rows: Int, _ cols: Int) -> MatrixRef {
-        if tensor.count < rows * cols { tensor = Tensor([rows * cols]) }
-        return MatrixRef(tensor.ptr, rows: rows, cols: cols)
-    }
-}
-
 public final class Decoder {
     public let config: DecoderConfig
     public let gru: GRU             // decoder.gru, input E + C

@@ -115,7 +115,7 @@ public final class FillModel {
     let dropout: Dropout
 
     // Buffers reused across batches.
-    let inIds = GrowIntBuffer()
+    var inIds: [Int32] = []                  // (T·B) input ids after masking
     let xB = GrowBuffer(), xMask = GrowBuffer(), dXB = GrowBuffer()
     var fCaches: [LSTMCache] = [], rCaches: [LSTMCache] = []
     var fOut: [GrowBuffer] = [], rOut: [GrowBuffer] = []          // per layer (T·B, H)
@@ -190,16 +190,16 @@ public final class FillModel {
         let C = config.contextSize, P = config.preOutput, L = config.layers
         precondition(B > 0 && T * B == batch.ids.count && T >= 2)
         // Input ids, with words replaced by <mask> at random when training.
-        let ids = inIds.buffer(T * B)
-        for i in 0..<(T * B) { ids[i] = batch.ids[i] }
+        inIds.removeAll(keepingCapacity: true)
+        inIds.append(contentsOf: batch.ids)
         if training && config.inputMask > 0 {
             let threshold = UInt64(Double(config.inputMask) * 16_777_216)
             for b in 0..<B where batch.lengths[b] > 2 {
-                for t in 1 ... batch.lengths[b] - 2 where (rng.next() >> 40) < threshold { ids[t * B + b] = SpecialIds.mask }
+                for t in 1 ... batch.lengths[b] - 2 where (rng.next() >> 40) < threshold { inIds[t * B + b] = SpecialIds.mask }
             }
         }
         let x = xB.matrix(T * B, E)                                           // (T·B, E)
-        embedding.forward(arena, ids: UnsafeBufferPointer(ids), into: x)
+        inIds.withUnsafeBufferPointer { embedding.forward(arena, ids: $0, into: x) }
         dropout.forward(x, mask: xMask.tensorFor(T * B * E), rng: &rng, training: training)
         // The two language models.
         var input = x
@@ -298,23 +298,7 @@ public final class FillModel {
             }
         }
         dropout.backward(dX, mask: xMask.tensor, training: training)
-        let ids = inIds.buffer(T * B)
-        embedding.backward(arena, ids: UnsafeBufferPointer(ids), dY: dX)
+        inIds.withUnsafeBufferPointer { embedding.backward(arena, ids: $0, dY: dX) }
         return result
-    }
-}
-
-/// A reusable Int32 buffer (input ids after masking).
-final class GrowIntBuffer {
-    private var storage: UnsafeMutablePointer<Int32> = .allocate(capacity: 1)
-    private var capacity = 1
-    deinit { storage.deallocate() }
-    func buffer(_ n: Int) -> UnsafeMutableBufferPointer<Int32> {
-        if n > capacity {
-            storage.deallocate()
-            storage = .allocate(capacity: n)
-            capacity = n
-        }
-        return UnsafeMutableBufferPointer(start: storage, count: n)
     }
 }

@@ -198,11 +198,3 @@ public final class Seq2Seq {
             .reduce(0) { $0 + $1.tensor.count * 4 }
     }
 }
-
-extension GrowBuffer {
-    /// The underlying tensor, grown to at least `count` floats (for dropout masks).
-    func tensorFor(_ count: Int) -> Tensor {
-        _ = matrix(1, count)
-        return tensor
-    }
-}

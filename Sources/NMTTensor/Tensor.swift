@@ -138,21 +138,3 @@ public final class Tensor {
 
     public var array: [Float] { Array(buffer) }
 }
-
-/// A growable pool of scratch tensors keyed by name, reused across batches of the same shape
-/// so that the training loop allocates nothing once shapes have been seen.
-public final class Workspace {
-    private var store: [String: Tensor] = [:]
-    public init() {}
-
-    /// The tensor stored under `key` if it has `shape`, else a new zeroed one that replaces it.
-    /// Contents are stale from the previous use: callers that need zeros call `zero()`.
-    public func tensor(_ key: String, _ shape: [Int]) -> Tensor {
-        if let t = store[key], t.shape == shape { return t }
-        let t = Tensor(shape)
-        store[key] = t
-        return t
-    }
-
-    public var bytes: Int { store.values.reduce(0) { $0 + $1.count * 4 } }
-}
