@@ -324,18 +324,3 @@ let tinySources = [
         #expect(a.map(\.text) == b.map(\.text))
     }
 }
-
-/// Not a test: writes a random-weight model of the default size with the shipped Multi30k
-/// vocabularies to $NMT_WRITE_RANDOM_MODEL, for the speed figures in docs/translate.md.
-@Suite struct TranslatorBenchModel {
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["NMT_WRITE_RANDOM_MODEL"] != nil))
-    func writeRandomDefaultModel() throws {
-        let dir = ProcessInfo.processInfo.environment["NMT_WRITE_RANDOM_MODEL"]!
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().path
-        let src = try Vocabulary.load(path: root + "/vocab/multi30k.de.vocab")
-        let tgt = try Vocabulary.load(path: root + "/vocab/multi30k.en.vocab")
-        let model = Seq2Seq(ModelConfig(sourceVocab: src.count, targetVocab: tgt.count), seed: 1)
-        try ModelDirectory.save(model, sourceVocab: src, targetVocab: tgt, to: dir)
-    }
-}
