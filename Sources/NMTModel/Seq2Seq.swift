@@ -48,7 +48,7 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     }
 }
 
-/// A time-major padded batch as the model sees it (NMTTrain builds these from text).
+/// A time-major padded batch as the model sees it (NMTTrain's Batcher builds these from text).
 public struct ModelBatch: Sendable {
     public var sourceIds: [Int32]       // (Tx·B)
     public var sourceLengths: [Int]     // (B), each ≥ 1
