@@ -207,6 +207,7 @@ public final class Decoder {
         dh.zero()
         let wq = arena.value(attention.W_q), whh = arena.value(gru.W_hh)
         let wic = arena.value(gru.W_ih).cols(E..<E + C)
+        let bHH = gru.cell.stepWeights(arena), xProj = xProjB.matrix(N, 3 * H)
         srcLen.withUnsafeBufferPointer { lens in
             active.withUnsafeBufferPointer { act in
                 for t in stride(from: Ty - 1, through: 0, by: -1) {
@@ -218,9 +219,15 @@ public final class Decoder {
                                                       dQ: dQ.rows(rows), dKeys: dKeys, dEncOut: dEncOut, scratch: scratch)
                     let ds = dS.rows(rows)
                     gemm(dQ.rows(rows), wq, into: ds, beta: 1)            // ∂s_t via the query
-                    addInPlace(ds.ptr, dh.ptr, count: B * H)              // ∂s_t from step t+1
-                    GRU.gateBackward(dH: ds, hPrev: hAll.rows(rows), gates: gates.rows(rows),
-                                     dXProj: dXProj.rows(rows), dHProj: dHProj.rows(rows), dHPrev: dh)
+                    // The GRU cell's backward step (the one the sequence loop runs), per row:
+                    // ∂s_t = dh (from step t+1) + ds; dh becomes the direct part of ∂s_{t−1}.
+                    for b in 0..<B {
+                        let row = rows.lowerBound + b
+                        gru.cell.backwardRow(bHH, proj: xProj.row(row), cache: gates.row(row),
+                                             prev: StateRow(hAll.row(row), stride: 0), dOut: ds.row(b),
+                                             dState: StateRow(dh.row(b), stride: 0),
+                                             dProj: dXProj.row(row), dRec: dHProj.row(row))
+                    }
                     gemm(dHProj.rows(rows), whh, into: dh, beta: 1)       // ∂s_{t−1}
                     if t > 0 { gemm(dXProj.rows(rows), wic, into: dC.rows(rows.lowerBound - B ..< rows.lowerBound), beta: 1) }
                 }

@@ -1,0 +1,81 @@
+// The contract between a recurrent cell and the one sequence loop (SequenceLoop.swift).
+//
+// A cell is split the way every cell of this toolkit is computed (Marian's split):
+//   proj  = x·W_ihᵀ (+ the biases that belong to the input side)   one gemm over all T·B rows
+//   rec   = h_prev·W_hhᵀ                                           one gemm per step (active rows)
+//   step  = a fused per-row SIMD kernel: (proj, rec, previous state) → new state, output h,
+//           and what its backward needs (the cell's per-row cache)
+// Backward mirrors it: the per-row backward kernel turns dL/d(new state) into the gradients of
+// proj and rec (`dProj`, `dRec`, one row each) and the direct part of dL/d(previous state); the
+// loop adds dRec·W_hh to dL/dh_prev (one gemm per step) and computes dW_ih, dW_hh, dX and the
+// bias gradients as single gemms / column sums over all T·B rows after the loop.
+//
+// State: `stateParts` vectors of width H per row; part 0 is h (the output and the only part the
+// recurrent gemm reads), e.g. (h, c) for an LSTM, (h) for a GRU. A `StateRow` points at part 0 of
+// one row; part p is `stride` floats further (the loop keeps parts as contiguous (B, H) or
+// (T·B, H) blocks, so the stride is B·H or T·B·H).
+//
+// Kernels must be `@inlinable` so they inline into the specialised loop (no existential, no
+// witness-table call per row).
+
+import NMTTensor
+
+/// One row of a cell's state: part p (width H) at `ptr + p * stride`; part 0 is h.
+public struct StateRow {
+    public let ptr: UnsafeMutablePointer<Float>
+    public let stride: Int
+    @inlinable public init(_ ptr: UnsafeMutablePointer<Float>, stride: Int) { self.ptr = ptr; self.stride = stride }
+    @inlinable public func part(_ p: Int) -> UnsafeMutablePointer<Float> { ptr + p * stride }
+}
+
+public protocol RecurrentCell {
+    /// What the step kernels read from the arena, resolved once per sequence (e.g. bias pointers).
+    associatedtype StepWeights
+
+    /// Input width In and hidden width H.
+    var input: Int { get }
+    var hidden: Int { get }
+    /// Width G of a row of the input projection and of the recurrent product: 4H (LSTM), 3H (GRU).
+    var gateWidth: Int { get }
+    /// Width K of the per-row cache the forward kernel writes for backward: H (LSTM: tanh c),
+    /// 4H (GRU: r, z, n, W_hn·h + b_hn).
+    var cacheWidth: Int { get }
+    /// Number of state parts of width H (part 0 = h): 2 for LSTM (h, c), 1 for GRU (h).
+    static var stateParts: Int { get }
+    /// true when the input projection and the recurrent product are summed before any
+    /// non-linearity, so their gradients are one buffer (LSTM); false when the kernel writes two
+    /// (GRU: the reset gate multiplies the recurrent product of n).
+    static var sharedGateGradient: Bool { get }
+
+    /// (G, In) and (G, H), rows in the cell's gate order.
+    var W_ih: Param { get }
+    var W_hh: Param { get }
+
+    /// proj (N, G) = x (N, In')·W_ih[:, columns]ᵀ (+ input-side biases when `addBias`)
+    /// (+ proj when `accumulate`). `columns` nil = all In columns.
+    func projectInput(_ arena: ParameterArena, _ x: MatrixRef, columns: Range<Int>?, into proj: MatrixRef,
+                      addBias: Bool, accumulate: Bool)
+    /// The arena pointers the step kernels need.
+    func stepWeights(_ arena: ParameterArena) -> StepWeights
+
+    /// Forward step of one row. proj (G): the input projection (the kernel may overwrite it with
+    /// its activations); rec (G): h_prev·W_hhᵀ (may alias `cache`); prev: the state before the
+    /// step; next: the state after it (may alias prev); saved: a second copy of the new state
+    /// (the loop's per-step history; may alias next); cache (K): what backward needs;
+    /// out (H): the output h.
+    func forwardRow(_ w: StepWeights, proj: UnsafeMutablePointer<Float>, rec: UnsafePointer<Float>,
+                    prev: StateRow, next: StateRow, saved: StateRow, cache: UnsafeMutablePointer<Float>,
+                    out: UnsafeMutablePointer<Float>)
+
+    /// Backward step of one row. proj, cache, prev: as left by `forwardRow` / the state before the
+    /// step. dOut (H): gradient of the output (nil = 0). dState: on entry dL/d(state after the
+    /// step) not counting dOut; on exit dL/d(state before the step) except the path through the
+    /// recurrent product, which the caller adds (dRec·W_hh into part 0). Writes dProj (G) =
+    /// dL/dproj and dRec (G) = dL/drec (for a shared-gradient cell the loop passes one buffer).
+    func backwardRow(_ w: StepWeights, proj: UnsafePointer<Float>, cache: UnsafePointer<Float>, prev: StateRow,
+                     dOut: UnsafePointer<Float>?, dState: StateRow,
+                     dProj: UnsafeMutablePointer<Float>, dRec: UnsafeMutablePointer<Float>)
+
+    /// Adds the bias gradients from dProj (N, G) and dRec (N, G) (column sums) into the arena.
+    func accumulateBiasGradients(_ arena: ParameterArena, dProj: MatrixRef, dRec: MatrixRef)
+}
