@@ -1,11 +1,11 @@
 // Text in, text out: tokenize with the source vocabulary's settings, map to ids, sort by
-// length, batch, beam search (or greedy) over a `ModelScorer`, restore input order,
+// length, batch, beam search (or greedy) over a `Seq2SeqScorer`, restore input order,
 // detokenize with the target vocabulary's joiner. Used by nmt-translate and by the trainer
 // (validation BLEU).
 //
 //   lines ─ Tokenizer ─ Vocabulary.encode (unknown → <unk>, cut to maxSourceLength)
 //         ─ sort by source length ─ batches of batchSize sentences
-//         ─ ModelScorer.encode ─ BeamSearch.decode ─ [--replace-unk] ─ Detokenizer ─ Translation
+//         ─ Seq2SeqScorer.encode ─ BeamSearch.decode ─ [--replace-unk] ─ Detokenizer ─ Translation
 
 import Foundation
 import NMTDecode
@@ -132,7 +132,7 @@ public final class Translator {
 
     private let tokenizer: Tokenizer
     private let detokenizer: Detokenizer
-    private let scorer: ModelScorer
+    private let scorer: Seq2SeqScorer
     private let sourceJoiner: String
 
     public init(model: Seq2Seq, sourceVocab: Vocabulary, targetVocab: Vocabulary, options: TranslateOptions = TranslateOptions()) throws {
@@ -145,7 +145,7 @@ public final class Translator {
         tokenizer = try sourceVocab.makeTokenizer()
         detokenizer = Detokenizer(joiner: targetVocab.settings.joiner)
         sourceJoiner = sourceVocab.settings.joiner
-        scorer = ModelScorer(model: model)
+        scorer = Seq2SeqScorer(model: model)
         scorer.shortlist = options.shortlist
     }
 

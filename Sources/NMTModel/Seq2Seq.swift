@@ -18,7 +18,7 @@ import NMTLayers
 import NMTTensor
 import NMTText
 
-public struct ModelConfig: Codable, Sendable, Equatable {
+public struct Seq2SeqConfig: Codable, Sendable, Equatable {
     public var sourceVocab: Int
     public var targetVocab: Int
     public var embedding: Int = 256
@@ -49,7 +49,7 @@ public struct ModelConfig: Codable, Sendable, Equatable {
 }
 
 /// A time-major padded batch as the model sees it (NMTTrain's Batcher builds these from text).
-public struct ModelBatch: Sendable {
+public struct Seq2SeqBatch: Sendable {
     public var sourceIds: [Int32]       // (Tx·B)
     public var sourceLengths: [Int]     // (B), each ≥ 1
     public var targetInput: [Int32]     // (Ty·B): <s> y1 … yn, padded with 0
@@ -65,7 +65,7 @@ public struct ModelBatch: Sendable {
 }
 
 public final class Seq2Seq {
-    public let config: ModelConfig
+    public let config: Seq2SeqConfig
     public let arena: ParameterArena
     public let sourceEmbedding: Embedding
     public let targetEmbedding: Embedding
@@ -86,7 +86,7 @@ public final class Seq2Seq {
 
     /// Builds the model and initialises its parameters from `seed` (nil: all zero, for a model
     /// whose weights are about to be loaded).
-    public init(_ config: ModelConfig, seed: UInt64?) {
+    public init(_ config: Seq2SeqConfig, seed: UInt64?) {
         self.config = config
         let arena = ParameterArena()
         self.arena = arena
@@ -114,19 +114,19 @@ public final class Seq2Seq {
     /// Forward and backward over one batch; parameter gradients are accumulated (+=).
     /// Returns the loss sums over the batch's real target tokens.
     @discardableResult
-    public func trainStep(_ batch: ModelBatch, rng: inout RNG) -> LossResult {
+    public func trainStep(_ batch: Seq2SeqBatch, rng: inout RNG) -> LossResult {
         run(batch, rng: &rng, training: true, backward: true)
     }
 
     /// Loss of a batch without dropout and without gradients.
-    public func evaluate(_ batch: ModelBatch) -> LossResult {
+    public func evaluate(_ batch: Seq2SeqBatch) -> LossResult {
         var rng = RNG(seed: 0)
         return run(batch, rng: &rng, training: false, backward: false)
     }
 
     /// Forward (and optionally backward) with explicit control of dropout, for tests.
     @discardableResult
-    public func run(_ batch: ModelBatch, rng: inout RNG, training: Bool, backward: Bool) -> LossResult {
+    public func run(_ batch: Seq2SeqBatch, rng: inout RNG, training: Bool, backward: Bool) -> LossResult {
         let B = batch.size, Tx = batch.sourceSteps, Ty = batch.targetSteps
         let E = config.embedding, V = config.targetVocab
         precondition(B > 0 && Tx * B == batch.sourceIds.count && Ty * B == batch.targetInput.count

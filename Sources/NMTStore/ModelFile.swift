@@ -1,7 +1,7 @@
 // config.json of a model directory: one versioned format for every task.
 //
 //   {"format": "swift-nmt-model", "version": 2, "task": "translation" | "fill",
-//    "model": the task's model config (Seq2Seq's ModelConfig, FillModel's FillConfig),
+//    "model": the task's model config (Seq2Seq's Seq2SeqConfig, FillModel's FillConfig),
 //    "vocabularies": {"source": {"file", "hash", "size"}, "target": {...}}   (translation)
 //                    {"text": {...}}                                         (fill)
 //    "corpus": [training corpus files]    (fill: the n-gram baselines of nmt-fill --eval read them)}

@@ -7,7 +7,7 @@ import NMTText
 extension Seq2Seq: StoredModel {
     public static var task: ModelTask { .translation }
     public static var vocabularyRoles: [String] { ["source", "target"] }
-    public static func vocabularySizes(_ config: ModelConfig) -> [Int] { [config.sourceVocab, config.targetVocab] }
+    public static func vocabularySizes(_ config: Seq2SeqConfig) -> [Int] { [config.sourceVocab, config.targetVocab] }
 }
 
 extension FillModel: StoredModel {

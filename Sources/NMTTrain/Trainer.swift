@@ -33,7 +33,7 @@ public final class Trainer: TrainingLoop {
     }
 
     override func trainStep(_ indices: [Int], rng: inout RNG) -> LossResult {
-        model.trainStep(batcher.batch(indices).modelBatch, rng: &rng)
+        model.trainStep(batcher.batch(indices).seq2seqBatch, rng: &rng)
     }
 
     override func save(name: String, state: TrainingState?) throws {
@@ -46,7 +46,7 @@ public final class Trainer: TrainingLoop {
         guard let valid, let vb = validBatcher else { return nil }
         var nll = 0.0, tokens = 0
         for indices in vb.epochPlan(seed: 0, epoch: 0) {
-            let r = model.evaluate(vb.batch(indices).modelBatch)
+            let r = model.evaluate(vb.batch(indices).seq2seqBatch)
             nll += r.nll
             tokens += r.tokens
         }
@@ -64,8 +64,8 @@ public final class Trainer: TrainingLoop {
 }
 
 extension Batch {
-    public var modelBatch: ModelBatch {
-        ModelBatch(sourceIds: sourceIds, sourceLengths: sourceLengths, targetInput: targetInput,
+    public var seq2seqBatch: Seq2SeqBatch {
+        Seq2SeqBatch(sourceIds: sourceIds, sourceLengths: sourceLengths, targetInput: targetInput,
                    targetOutput: targetOutput, targetLengths: targetLengths)
     }
 }

@@ -26,17 +26,17 @@ func peakRSSMegabytes() -> Double {
 func benchTrain(steps: Int, warmup: Int, threads: Int, layers: Int) {
     BLASThreads.set(threads)
     let B = 64, Tx = 14, Ty = 14
-    let config = ModelConfig(sourceVocab: 8000, targetVocab: 6000, encoderLayers: layers)
+    let config = Seq2SeqConfig(sourceVocab: 8000, targetVocab: 6000, encoderLayers: layers)
     let model = Seq2Seq(config, seed: 1)
     var rng = RNG(seed: 2)
     func randomIds(_ n: Int, _ v: Int) -> [Int32] { (0..<n).map { _ in Int32(5 + rng.int(below: v - 5)) } }
-    var batches: [ModelBatch] = []
+    var batches: [Seq2SeqBatch] = []
     for _ in 0..<4 {
         let src = randomIds(Tx * B, config.sourceVocab)
         let words = randomIds((Ty - 1) * B, config.targetVocab)        // (Ty−1)·B, time-major
         let tin = [Int32](repeating: SpecialIds.bos, count: B) + words
         let tout = words + [Int32](repeating: SpecialIds.eos, count: B)
-        batches.append(ModelBatch(sourceIds: src, sourceLengths: Array(repeating: Tx, count: B), targetInput: tin,
+        batches.append(Seq2SeqBatch(sourceIds: src, sourceLengths: Array(repeating: Tx, count: B), targetInput: tin,
                                   targetOutput: tout, targetLengths: Array(repeating: Ty, count: B)))
     }
     var adam = Adam(AdamConfig(learningRate: 1e-3))

@@ -26,9 +26,9 @@ struct InitCommand: ParsableCommand {
             if !force && AtomicFile.fileExists(output) { throw TextError.outputExists(path: output) }
             let src = try Vocabulary.load(path: srcVocab), tgt = try Vocabulary.load(path: tgtVocab)
             let config = tiny
-                ? ModelConfig(sourceVocab: src.count, targetVocab: tgt.count, embedding: 8, encoderHidden: 6,
+                ? Seq2SeqConfig(sourceVocab: src.count, targetVocab: tgt.count, embedding: 8, encoderHidden: 6,
                               encoderLayers: 1, decoderHidden: 10, attention: 7, preOutput: 9)
-                : ModelConfig(sourceVocab: src.count, targetVocab: tgt.count)
+                : Seq2SeqConfig(sourceVocab: src.count, targetVocab: tgt.count)
             try ModelDirectory.save(Seq2Seq(config, seed: seed), sourceVocab: src, targetVocab: tgt, to: output)
         }
     }

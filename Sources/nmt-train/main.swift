@@ -177,7 +177,7 @@ struct NMTTrainCommand: ParsableCommand {
             try prepareOutputDirectory(outDir, force: force)
             srcV = try vocabulary(srcVocab, corpus: src!, lang: srcLang, side: "source", outDir: outDir, observer: observer)
             tgtV = try vocabulary(tgtVocab, corpus: tgt!, lang: tgtLang, side: "target", outDir: outDir, observer: observer)
-            let config = ModelConfig(sourceVocab: srcV.count, targetVocab: tgtV.count, embedding: embedding,
+            let config = Seq2SeqConfig(sourceVocab: srcV.count, targetVocab: tgtV.count, embedding: embedding,
                                      encoderHidden: encHidden, encoderLayers: encLayers, decoderHidden: decHidden,
                                      attention: attention, preOutput: preOutput, dropout: dropout, labelSmoothing: labelSmoothing,
                                      tieEmbeddings: tieEmbeddings)

@@ -28,7 +28,7 @@ struct TinyTranslationModel {
         tb.add(tokens: tt.tokenize(TinyTranslationModel.targetWords))
         src = try sb.build()
         tgt = try tb.build()
-        let config = ModelConfig(sourceVocab: src.count, targetVocab: tgt.count, embedding: 8, encoderHidden: 6,
+        let config = Seq2SeqConfig(sourceVocab: src.count, targetVocab: tgt.count, embedding: 8, encoderHidden: 6,
                                  encoderLayers: 2, decoderHidden: 10, attention: 7, preOutput: 9, dropout: 0.3,
                                  tieEmbeddings: tied)
         model = Seq2Seq(config, seed: seed)
@@ -92,7 +92,7 @@ let tinySources = [
         m.generator.forward(arena, g, into: logits.matrix(rows: Ty * B, cols: V))
 
         // Scorer path: forced decoding, all rows kept.
-        let scorer = ModelScorer(model: m)
+        let scorer = Seq2SeqScorer(model: m)
         scorer.suppressedTokens = []
         scorer.encode(sources)
         var state = scorer.initialState(batchSize: B)
@@ -116,7 +116,7 @@ let tinySources = [
         }
         #expect(worst < 2e-5, "max |Δ log p| = \(worst)")
         withExtendedLifetime(cache) {}
-        let nll = m.evaluate(ModelBatch(sourceIds: batch.sourceIds, sourceLengths: batch.sourceLengths,
+        let nll = m.evaluate(Seq2SeqBatch(sourceIds: batch.sourceIds, sourceLengths: batch.sourceLengths,
                                         targetInput: batch.targetInput, targetOutput: batch.targetOutput,
                                         targetLengths: batch.targetLengths)).nll
         #expect(abs(nll + goldSum) < 1e-4 * max(1, nll), "evaluate nll \(nll), scorer \(-goldSum)")
@@ -158,7 +158,7 @@ let tinySources = [
         let sources: [[Int32]] = [[5, 6, 7, 8, 9], [10, 11], [12, 5, 6]]
         let last: [Int32] = [SpecialIds.bos, 7, 12]
         func stepOnce(shortlist: Int) -> [Float] {
-            let scorer = ModelScorer(model: tiny.model)
+            let scorer = Seq2SeqScorer(model: tiny.model)
             scorer.suppressedTokens = []
             scorer.shortlist = shortlist
             scorer.smallRows = smallRows
@@ -188,7 +188,7 @@ let tinySources = [
         let tiny = try TinyTranslationModel()
         let tr = try tiny.translator(TranslateOptions(greedy: true, lengthPenalty: 0))
         let ids = tinySources.map { tr.prepareSource($0).ids }
-        let scorer = ModelScorer(model: tiny.model)
+        let scorer = Seq2SeqScorer(model: tiny.model)
         scorer.encode(ids)
         var fast = BeamSearch(options: BeamSearchOptions(beamSize: 1, lengthPenaltyAlpha: 0, bos: SpecialIds.bos, eos: SpecialIds.eos,
                                                          pad: SpecialIds.pad, unk: SpecialIds.unk))

@@ -15,14 +15,14 @@ import Testing
     /// target embedding behind a P → E projection (P ≠ E).
     enum Output: CaseIterable, Sendable { case untied, tied, tiedProjected }
 
-    static func tinyConfig(layers: Int = 2, dropout: Float = 0.2, output: Output = .untied) -> ModelConfig {
-        ModelConfig(sourceVocab: 9, targetVocab: 8, embedding: 4, encoderHidden: 3, encoderLayers: layers,
+    static func tinyConfig(layers: Int = 2, dropout: Float = 0.2, output: Output = .untied) -> Seq2SeqConfig {
+        Seq2SeqConfig(sourceVocab: 9, targetVocab: 8, embedding: 4, encoderHidden: 3, encoderLayers: layers,
                     decoderHidden: 4, attention: 3, preOutput: output == .tied ? 4 : 5, dropout: dropout, labelSmoothing: 0.1,
                     tieEmbeddings: output != .untied)
     }
 
     /// A batch (time-major) from per-sentence token lists.
-    static func batch(_ pairs: [([Int32], [Int32])]) -> ModelBatch {
+    static func batch(_ pairs: [([Int32], [Int32])]) -> Seq2SeqBatch {
         let B = pairs.count
         let tx = pairs.map(\.0.count).max()!, ty = pairs.map(\.1.count).max()! + 1
         var src = [Int32](repeating: 0, count: tx * B)
@@ -33,7 +33,7 @@ import Testing
             for (t, id) in p.1.enumerated() { tin[(t + 1) * B + b] = id; tout[t * B + b] = id }
             tout[p.1.count * B + b] = 3
         }
-        return ModelBatch(sourceIds: src, sourceLengths: pairs.map { $0.0.count }, targetInput: tin,
+        return Seq2SeqBatch(sourceIds: src, sourceLengths: pairs.map { $0.0.count }, targetInput: tin,
                           targetOutput: tout, targetLengths: pairs.map { $0.1.count + 1 })
     }
 

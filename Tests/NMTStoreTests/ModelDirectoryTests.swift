@@ -13,7 +13,7 @@ import Testing
     }
 
     static func tinySeq2Seq(_ v: Vocabulary, tied: Bool) -> Seq2Seq {
-        Seq2Seq(ModelConfig(sourceVocab: v.count, targetVocab: v.count, embedding: 4, encoderHidden: 3, decoderHidden: 5,
+        Seq2Seq(Seq2SeqConfig(sourceVocab: v.count, targetVocab: v.count, embedding: 4, encoderHidden: 3, decoderHidden: 5,
                             attention: 4, preOutput: 4, tieEmbeddings: tied), seed: 3)
     }
 

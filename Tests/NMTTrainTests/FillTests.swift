@@ -166,7 +166,7 @@ import Testing
         #expect(Array(UnsafeBufferPointer(start: loaded.model.arena.values, count: model.arena.count))
                 == Array(UnsafeBufferPointer(start: model.arena.values, count: model.arena.count)))
         // A translation model where a fill model is expected, and the reverse.
-        let s2s = Seq2Seq(ModelConfig(sourceVocab: vocab.count, targetVocab: vocab.count, embedding: 4, encoderHidden: 4,
+        let s2s = Seq2Seq(Seq2SeqConfig(sourceVocab: vocab.count, targetVocab: vocab.count, embedding: 4, encoderHidden: 4,
                                       decoderHidden: 4, attention: 4, preOutput: 4), seed: 1)
         try ModelDirectory.save(s2s, sourceVocab: vocab, targetVocab: vocab, to: dir + "/mt")
         #expect(throws: ModelDirectoryError.wrongTask(path: dir + "/mt", found: "translation", expected: "fill")) {

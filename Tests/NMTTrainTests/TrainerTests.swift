@@ -33,7 +33,7 @@ import Testing
     }
 
     static func tinyModel(_ vocab: Vocabulary, dropout: Float = 0, seed: UInt64 = 1) -> Seq2Seq {
-        Seq2Seq(ModelConfig(sourceVocab: vocab.count, targetVocab: vocab.count, embedding: 16, encoderHidden: 24,
+        Seq2Seq(Seq2SeqConfig(sourceVocab: vocab.count, targetVocab: vocab.count, embedding: 16, encoderHidden: 24,
                             encoderLayers: 1, decoderHidden: 32, attention: 24, preOutput: 32,
                             dropout: dropout, labelSmoothing: 0), seed: seed)
     }

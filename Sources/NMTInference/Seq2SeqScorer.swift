@@ -25,7 +25,7 @@ import NMTTensor
 /// Use: `encode(_:)` a batch of sources (id sequences without <s>/</s>, each non-empty), then run
 /// `BeamSearch.decode(&scorer, sourceLengths:)` (or drive `initialState`/`step`/`reorder`
 /// yourself). `initialState` may be called again to decode the same encoded batch once more.
-public final class ModelScorer: StepScorer {
+public final class Seq2SeqScorer: StepScorer {
     public typealias State = DecoderState
 
     public let model: Seq2Seq
@@ -51,7 +51,7 @@ public final class ModelScorer: StepScorer {
     /// Encodes a batch of B source sentences (ids, no <s>/</s>, each of length ≥ 1).
     public func encode(_ sources: [[Int32]]) {
         let B = sources.count
-        precondition(B > 0 && sources.allSatisfy { !$0.isEmpty }, "ModelScorer.encode: every source needs a token")
+        precondition(B > 0 && sources.allSatisfy { !$0.isEmpty }, "Seq2SeqScorer.encode: every source needs a token")
         let Tx = sources.map(\.count).max()!
         let E = model.config.embedding, Hd = model.config.decoderHidden
         sourceLengths = sources.map(\.count)
@@ -72,8 +72,8 @@ public final class ModelScorer: StepScorer {
 
     /// One row per encoded sentence, in order.
     public func initialState(batchSize: Int) -> DecoderState {
-        guard let encOut else { preconditionFailure("ModelScorer: encode(_:) before decoding") }
-        precondition(batchSize == sourceLengths.count, "ModelScorer: batch of \(batchSize), encoded \(sourceLengths.count)")
+        guard let encOut else { preconditionFailure("Seq2SeqScorer: encode(_:) before decoding") }
+        precondition(batchSize == sourceLengths.count, "Seq2SeqScorer: batch of \(batchSize), encoded \(sourceLengths.count)")
         return model.decoder.initState(model.arena, s0: s0.matrix(batchSize, model.config.decoderHidden),
                                        encOut: encOut, srcLengths: sourceLengths)
     }
@@ -81,7 +81,7 @@ public final class ModelScorer: StepScorer {
     /// Writes log P(· | row) for each row into out (R, V).
     public func step(lastTokens: [Int32], state: inout DecoderState, out: UnsafeMutablePointer<Float>) {
         let R = lastTokens.count, E = model.config.embedding, V = vocabSize
-        precondition(R == state.rows, "ModelScorer.step: \(R) tokens for \(state.rows) rows")
+        precondition(R == state.rows, "Seq2SeqScorer.step: \(R) tokens for \(state.rows) rows")
         let arena = model.arena
         let x = emb.matrix(R, E)
         lastTokens.withUnsafeBufferPointer { model.targetEmbedding.forward(arena, ids: $0, into: x) }
