@@ -9,14 +9,14 @@
 //   o          = dropout(tanh(W_o·[s ; c] + b_o))      (Ty·B, P)
 // The caller applies the output projection P → V and the loss over all rows at once.
 //
-// Batching (DESIGN #4): the embedding part of every step's GRU input projection is ONE gemm
+// Batching (docs/layers.md, one gemm for the input side of all steps): the embedding part of every step's GRU input projection is ONE gemm
 // (Ty·B, E)·(E, 3Hd) before the loop; per step only c_{t−1}·W_icᵀ, s_{t−1}·W_hhᵀ (one gemm for the
 // three gates) and the query s_t·W_qᵀ run. The attention keys are computed once per batch; the
 // pre-output is two gemms over Ty·B rows after the loop (W_o split by columns: no concatenation).
 // In the backward pass only the gemms that carry the recurrence run per step; every weight
 // gradient (W_ih both parts, W_hh, W_q, U_k, W_o) is one gemm over all Ty·B rows after the loop.
 //
-// Target padding (DESIGN #5): a row with t ≥ tgtLen[b] is inactive: its state carries through
+// Target padding (docs/layers.md, padding is exact): a row with t ≥ tgtLen[b] is inactive: its state carries through
 // (s_t = s_{t−1}), its context and attention weights are 0, its output o is 0, and the backward
 // pass ignores its dO and gives it exactly zero gradient everywhere, so a sentence's outputs and
 // gradients do not depend on the other sentences of the batch.

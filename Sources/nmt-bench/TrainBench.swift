@@ -4,7 +4,7 @@
 // a step), vocabularies 8000/6000, embeddings 256, BiLSTM 256 per direction, GRU 512,
 // attention 512, pre-output 512, dropout 0.3, label smoothing 0.1, Adam 1e-3, clipping at 5.
 //
-// FLOP per target token (multiply-add = 2), forward, as in DESIGN.md's table; ×3 for
+// FLOP per target token (multiply-add = 2), forward, as in the table of scripts/bench/README.md; ×3 for
 // forward + backward:  2·P·V + 2·3Hd·(E + C + Hd) + ratio·Σ_layers 2·2·4H·(In + H)
 //                      + 2·P·(Hd + C) + ratio·2·A·C + 2·A·Hd,   C = 2H, ratio = Tx / Ty.
 

@@ -38,7 +38,7 @@ Modes
   eval    loss of the tiny padded test batch (used with --load-safetensors to check a swift-nmt
           model file loads correctly).
 
-FLOP count (`flops_per_target_token`, DESIGN.md's table; multiply-add = 2 FLOP; the recurrent
+FLOP count (`flops_per_target_token`, the table in scripts/bench/README.md; multiply-add = 2 FLOP; the recurrent
 encoder and the keys run per source token and are scaled by Tx/Ty):
   output projection   2·P·V                       6.14 M at the reference shape
   decoder GRU         2·3Hd·(E + 2H + Hd)         3.93 M
@@ -323,7 +323,7 @@ def read_safetensors(path):
 # ---- FLOPs, data ---------------------------------------------------------------------------------
 
 def flops_per_target_token(a, src_len=None, tgt_len=None):
-    """Forward + backward FLOP per target token (DESIGN.md's table; see the module docstring)."""
+    """Forward + backward FLOP per target token (scripts/bench/README.md's table; see the module docstring)."""
     E, H, L, Hd, A, P, V = a.emb, a.enc_hidden, a.enc_layers, a.dec_hidden, a.attention, a.pre_output, a.tgt_vocab
     C = 2 * H
     ratio = (src_len or a.src_len) / (tgt_len or a.tgt_len)
