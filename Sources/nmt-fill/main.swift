@@ -39,7 +39,7 @@ struct NMTFill: ParsableCommand {
           nmt-fill -m runs/fill/en --eval corpora/multi30k/test_2016_flickr.en.gz --left-model runs/fill/en-left
         """)
 
-    @Option(name: [.customShort("m"), .long], help: "Fill model directory (or a training directory: its best/ model).")
+    @Option(name: [.customShort("m"), .long], help: "Fill model directory (or a training directory: its best/, else its last/).")
     var model: String
 
     @Argument(help: "Input files (default: standard input).")

@@ -29,7 +29,7 @@ struct NMTTranslate: ParsableCommand {
             every --batch-size lines are translated and flushed.
             """)
 
-    @Option(name: [.customShort("m"), .long], help: "Model directory (or a training directory: its best/ model).")
+    @Option(name: [.customShort("m"), .long], help: "Model directory (or a training directory: its best/, else its last/).")
     var model: String
 
     @Argument(help: "Input files (default: standard input).")
