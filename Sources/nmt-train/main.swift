@@ -147,7 +147,7 @@ struct NMTTrainCommand: ParsableCommand {
     func run() throws {
         BLASThreads.set(common.threads)
         let observer = ConsoleObserver(quiet: common.quiet)
-        var options = common.trainerOptions(batchTokens: batchTokens, maxEpochs: maxEpochs, emaDecay: 0.999)
+        let options = common.trainerOptions(batchTokens: batchTokens, maxEpochs: maxEpochs, emaDecay: 0.999)
 
         let outDir: String
         let model: Seq2Seq
