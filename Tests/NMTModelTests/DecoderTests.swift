@@ -3,8 +3,6 @@
 // forward values; padding invariance; masked attention weights; the inference step API against
 // the training forward.
 
-import NMTInference
-import NMTStore
 import NMTText
 import NMTTrain
 import Foundation

@@ -1,5 +1,3 @@
-import NMTInference
-import NMTStore
 import NMTText
 import NMTTrain
 import NMTLayers
