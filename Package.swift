@@ -78,7 +78,7 @@ let package = Package(
         ),
         .executableTarget(name: "nmt-bench", dependencies: ["NMTModel", "NMTTrain"]),
         .target(name: "NMTTestSupport", dependencies: ["NMTLayers"], path: "Tests/NMTTestSupport"),
-        .testTarget(name: "NMTTextTests", dependencies: ["NMTText", "NMTTestSupport"]),
+        .testTarget(name: "NMTTextTests", dependencies: ["NMTText", "NMTTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "NMTTensorTests", dependencies: ["NMTTensor", "NMTTestSupport"]),
         .testTarget(name: "NMTLayersTests", dependencies: ["NMTLayers", "NMTTestSupport"]),
         .testTarget(name: "NMTModelTests", dependencies: ["NMTModel", "NMTTrain", "NMTTestSupport"]),

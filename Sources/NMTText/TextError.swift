@@ -17,6 +17,10 @@ public enum TextError: Error, Equatable, Sendable, CustomStringConvertible {
     case malformedVocabulary(path: String, line: Int, reason: String)
     /// A token listed twice in a vocabulary file.
     case duplicateToken(path: String, line: Int, token: String, firstLine: Int)
+    /// A subword (BPE merges) file line that does not parse, or a file cut short.
+    case malformedSubwords(path: String, line: Int, reason: String)
+    /// A vocabulary and the subword model beside it do not belong together (hash mismatch, missing file).
+    case subwordMismatch(path: String, reason: String)
     /// The output file exists and overwriting was not requested.
     case outputExists(path: String)
     /// Writing, syncing or renaming the output failed. No partial file is left behind.
@@ -44,6 +48,10 @@ public enum TextError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path):\(line): malformed vocabulary line: \(reason)"
         case let .duplicateToken(path, line, token, firstLine):
             return "\(path):\(line): duplicate token \"\(token)\" (first on line \(firstLine))"
+        case let .malformedSubwords(path, line, reason):
+            return "\(path):\(line): malformed subword merges: \(reason)"
+        case let .subwordMismatch(path, reason):
+            return "\(path): \(reason)"
         case let .outputExists(path):
             return "\(path): output file exists (use --force to overwrite)"
         case let .writeFailed(path, reason):

@@ -296,7 +296,7 @@ public struct Detokenizer: Sendable {
             }
             if body.isEmpty { continue }
             if !first && !joined { out.append(0x20) }
-            out.append(contentsOf: body)
+            if let b = Detokenizer.byteValue(body) { out.append(b) } else { out.append(contentsOf: body) }
             first = false
         }
         return String(decoding: out, as: UTF8.self)
@@ -304,6 +304,25 @@ public struct Detokenizer: Sendable {
 }
 
 extension Detokenizer {
+    /// The byte of a byte token `<0xHH>` (a subword vocabulary's fallback for characters it does
+    /// not hold), or nil. A run of byte tokens so becomes the UTF-8 character it spells; a
+    /// run that is not valid UTF-8 decodes as U+FFFD.
+    @inline(__always)
+    static func byteValue<C: Collection>(_ body: C) -> UInt8? where C.Element == UInt8 {
+        guard body.count == 6 else { return nil }
+        let b = Array(body)
+        guard b[0] == 0x3C, b[1] == 0x30, b[2] == 0x78, b[5] == 0x3E else { return nil }
+        func hex(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 0x30...0x39: return c - 0x30
+            case 0x41...0x46: return c - 0x41 + 10
+            default: return nil
+            }
+        }
+        guard let hi = hex(b[3]), let lo = hex(b[4]) else { return nil }
+        return hi << 4 | lo
+    }
+
     /// Splits a line of space-separated tokens (as `nmt-vocab tokenize` prints them) at
     /// Unicode whitespace. Splits by scalar, not by Character, so a combining mark after a
     /// space stays a token of its own.

@@ -24,7 +24,8 @@ public typealias TokenID = Int32
 public struct Vocabulary: Sendable, Equatable {
     /// The special tokens, in id order (SpecialIds).
     public static let specials = SpecialIds.tokens
-    public static let formatVersion = 1
+    /// v1: a word vocabulary; v2: the header also names the subword model the tokens come from.
+    public static let formatVersion = 2
     static let magic = "#swift-nmt-vocab"
 
     public let settings: TokenizerSettings
@@ -32,6 +33,9 @@ public struct Vocabulary: Sendable, Equatable {
     public let tokens: [String]
     /// Corpus count of each token (0 for specials).
     public let counts: [Int]
+    /// The BPE model whose pieces these tokens are (nil: a word vocabulary). Stored beside the
+    /// vocabulary file as `<name>.bpe` and checked against the hash in the header.
+    public let subwords: BPEModel?
     private let index: [String: TokenID]
     /// "fnv1a64:" + 16 hex digits: 64-bit FNV-1a of the canonical file bytes (exactly the
     /// bytes `write(to:)` produces, so `contentHash(ofFile:)` of a written file agrees).
@@ -40,7 +44,7 @@ public struct Vocabulary: Sendable, Equatable {
 
     /// Builds a vocabulary from non-special entries in id order; the specials are prepended.
     /// Throws `TextError.invalidSettings` for an empty, whitespace-containing or duplicate token.
-    public init(settings: TokenizerSettings, entries: [(token: String, count: Int)]) throws {
+    public init(settings: TokenizerSettings, entries: [(token: String, count: Int)], subwords: BPEModel? = nil) throws {
         try settings.validate()
         var tokens = Vocabulary.specials
         var counts = [Int](repeating: 0, count: Vocabulary.specials.count)
@@ -60,11 +64,14 @@ public struct Vocabulary: Sendable, Equatable {
         self.tokens = tokens
         self.counts = counts
         self.index = index
-        self.contentHash = Vocabulary.fnv1a64Hex(Vocabulary.serialize(settings: settings, tokens: tokens, counts: counts))
+        self.subwords = subwords
+        self.contentHash = Vocabulary.fnv1a64Hex(Vocabulary.serialize(settings: settings, tokens: tokens, counts: counts,
+                                                                      subwordsHash: subwords?.contentHash))
     }
 
     public static func == (l: Vocabulary, r: Vocabulary) -> Bool {
         l.settings == r.settings && l.tokens == r.tokens && l.counts == r.counts
+            && l.subwords?.contentHash == r.subwords?.contentHash
     }
 
     /// Number of ids, specials included.
@@ -84,9 +91,14 @@ public struct Vocabulary: Sendable, Equatable {
         id >= 0 && Int(id) < tokens.count ? tokens[Int(id)] : Vocabulary.specials[Int(SpecialIds.unk)]
     }
 
-    /// Ids of `tokens` (unknown → `unkID`), without <s> or </s>.
+    /// Ids of `tokens` (the tokenizer's words), without <s> or </s>. A word vocabulary maps an
+    /// unknown word to <unk>; a subword vocabulary splits each word into its pieces, falling
+    /// back to characters and then bytes, so no <unk> is ever produced.
     public func encode<S: Sequence>(_ tokens: S) -> [TokenID] where S.Element == String {
-        tokens.map { id(for: $0) }
+        guard subwords != nil else { return tokens.map { id(for: $0) } }
+        var out: [TokenID] = []
+        for t in tokens { appendSubwordIds(of: t, to: &out) }
+        return out
     }
 
     /// Tokens of `ids`; with `skipSpecials`, <pad>, <s>, </s> and <mask> are dropped (<unk> stays).
@@ -106,12 +118,14 @@ public struct Vocabulary: Sendable, Equatable {
 
     /// The canonical file content.
     public func serialized() -> [UInt8] {
-        Vocabulary.serialize(settings: settings, tokens: tokens, counts: counts)
+        Vocabulary.serialize(settings: settings, tokens: tokens, counts: counts, subwordsHash: subwords?.contentHash)
     }
 
     /// Writes the vocabulary atomically (temporary file, fsync, rename). Without `force`,
     /// an existing file is refused (`TextError.outputExists`) and left untouched.
+    /// With a subword model, the model is written beside it first (`subwordsPath(for:)`).
     public func write(to path: String, force: Bool = false) throws {
+        if let subwords { try subwords.write(to: Vocabulary.subwordsPath(for: path), force: force) }
         try AtomicFile.write(serialized(), to: path, force: force)
     }
 
@@ -120,7 +134,7 @@ public struct Vocabulary: Sendable, Equatable {
     public static func load(path: String) throws -> Vocabulary {
         let reader = try LineReader(path: path)
         guard let header = try reader.next() else { throw TextError.emptyInput(path: path) }
-        let settings = try parseHeader(header.text, path: path)
+        let (settings, subwordsHash) = try parseHeader(header.text, path: path)
         var entries: [(token: String, count: Int)] = []
         var firstLine: [String: Int] = [:]
         var sawBlankAtEnd = 0
@@ -158,18 +172,29 @@ public struct Vocabulary: Sendable, Equatable {
             throw TextError.malformedVocabulary(path: path, line: reader.lineCount + 1,
                 reason: "missing special token \(specials[entries.count])")
         }
-        return try Vocabulary(settings: settings, entries: Array(entries.dropFirst(specials.count)))
+        let subwords = try subwordsHash.map { try loadSubwords(for: path, expectedHash: $0) }
+        return try Vocabulary(settings: settings, entries: Array(entries.dropFirst(specials.count)), subwords: subwords)
     }
 
-    /// The header line (without "\n") for `settings`.
-    public static func headerLine(for settings: TokenizerSettings) -> String {
+    /// The header line (without "\n"): version 1 `#swift-nmt-vocab v1 {settings}` for a word
+    /// vocabulary (so existing vocabularies keep their bytes and hashes); version 2
+    /// `#swift-nmt-vocab v2 {"settings": {…}, "subwords": {"hash": …, "type": "bpe"}}` for a
+    /// subword vocabulary.
+    public static func headerLine(for settings: TokenizerSettings, subwordsHash: String? = nil) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let json = String(decoding: try! encoder.encode(settings), as: UTF8.self)
-        return "\(magic) v\(formatVersion) \(json)"
+        guard let subwordsHash else {
+            return "\(magic) v1 \(String(decoding: try! encoder.encode(settings), as: UTF8.self))"
+        }
+        let header = HeaderV2(settings: settings, subwords: SubwordsRef(type: "bpe", hash: subwordsHash))
+        return "\(magic) v2 \(String(decoding: try! encoder.encode(header), as: UTF8.self))"
     }
 
-    static func parseHeader(_ text: String, path: String) throws -> TokenizerSettings {
+    struct SubwordsRef: Codable { var type: String; var hash: String }
+    struct HeaderV2: Codable { var settings: TokenizerSettings; var subwords: SubwordsRef }
+
+    /// The settings and, for a version 2 header, the subword model's hash.
+    static func parseHeader(_ text: String, path: String) throws -> (TokenizerSettings, String?) {
         let prefix = "\(magic) v"
         guard text.hasPrefix(prefix) else {
             throw TextError.malformedVocabulary(path: path, line: 1,
@@ -179,14 +204,21 @@ public struct Vocabulary: Sendable, Equatable {
         guard let space = rest.firstIndex(of: " "), let version = Int(rest[..<space]) else {
             throw TextError.malformedVocabulary(path: path, line: 1, reason: "bad header version")
         }
-        guard version == formatVersion else {
+        guard version >= 1 && version <= formatVersion else {
             throw TextError.malformedVocabulary(path: path, line: 1,
-                reason: "unsupported format version \(version) (this build reads v\(formatVersion))")
+                reason: "unsupported format version \(version) (this build reads v1 and v\(formatVersion))")
         }
+        let json = Data(rest[rest.index(after: space)...].utf8)
         do {
-            let settings = try JSONDecoder().decode(TokenizerSettings.self, from: Data(rest[rest.index(after: space)...].utf8))
-            try settings.validate()
-            return settings
+            if version == 1 {
+                let settings = try JSONDecoder().decode(TokenizerSettings.self, from: json)
+                try settings.validate()
+                return (settings, nil)
+            }
+            let header = try JSONDecoder().decode(HeaderV2.self, from: json)
+            try header.settings.validate()
+            guard header.subwords.type == "bpe" else { throw TextError.invalidSettings("unknown subword model \"\(header.subwords.type)\"") }
+            return (header.settings, header.subwords.hash)
         } catch let e as TextError {
             throw TextError.malformedVocabulary(path: path, line: 1, reason: e.description)
         } catch {
@@ -200,10 +232,10 @@ public struct Vocabulary: Sendable, Equatable {
         return nil
     }
 
-    static func serialize(settings: TokenizerSettings, tokens: [String], counts: [Int]) -> [UInt8] {
+    static func serialize(settings: TokenizerSettings, tokens: [String], counts: [Int], subwordsHash: String?) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(tokens.count * 16 + 128)
-        out.append(contentsOf: headerLine(for: settings).utf8)
+        out.append(contentsOf: headerLine(for: settings, subwordsHash: subwordsHash).utf8)
         out.append(10)
         for (t, c) in zip(tokens, counts) {
             out.append(contentsOf: t.utf8)

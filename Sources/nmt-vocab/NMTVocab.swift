@@ -13,12 +13,16 @@ let console = Console("nmt-vocab")
 
 extension Normalization: ExpressibleByArgument {}
 
+enum SubwordKind: String, ExpressibleByArgument, CaseIterable {
+    case none, bpe
+}
+
 @main
 struct NMTVocab: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nmt-vocab",
         abstract: "Build vocabularies and tokenize text for swift-nmt.",
-        subcommands: [Build.self, Tokenize.self, Detokenize.self, Normalize.self, Stats.self]
+        subcommands: [Build.self, LearnBPE.self, Tokenize.self, Detokenize.self, Normalize.self, Stats.self]
     )
 }
 
@@ -89,8 +93,19 @@ struct Build: ParsableCommand {
     @Flag(help: "Skip (and count) lines that are not valid UTF-8 instead of failing.")
     var skipInvalid = false
 
+    @Option(help: "Subword units: none (whole words) or bpe (learn byte-pair merges on these files; written beside the vocabulary as <name>.bpe).")
+    var subwords: SubwordKind = .none
+
+    @Option(help: "With --subwords bpe: the number of merges to learn (subword-nmt's -s).")
+    var size = 10_000
+
+    @Option(help: "Use this BPE merges file (from learn-bpe, e.g. one learned jointly on both languages) instead of learning one.")
+    var bpe: String?
+
     func validate() throws {
         if files.isEmpty { throw ValidationError("give at least one corpus file") }
+        if size < 1 { throw ValidationError("--size must be at least 1") }
+        if bpe != nil && subwords == .none { throw ValidationError("--bpe needs --subwords bpe") }
     }
 
     func run() throws {
@@ -100,6 +115,7 @@ struct Build: ParsableCommand {
             let out = output ?? Build.defaultOutput(for: files[0])
             // Refuse early, before spending time counting (AtomicFile checks again at the end).
             if !force && AtomicFile.fileExists(out) { throw TextError.outputExists(path: out) }
+            if subwords == .bpe { return try buildSubwords(settings: settings, out: out) }
             var builder = VocabularyBuilder(settings: settings)
             for file in files {
                 let before = builder.totalTokens
@@ -118,6 +134,24 @@ struct Build: ParsableCommand {
             try vocabulary.write(to: out, force: force)
             writeStderr("\(out): \(vocabulary.count) entries (\(builder.counts.count) types, \(builder.totalTokens) tokens in \(builder.linesRead) lines) \(vocabulary.contentHash)\n")
         }
+    }
+
+    func buildSubwords(settings: TokenizerSettings, out: String) throws {
+        let model: BPEModel
+        if let bpe {
+            model = try BPEModel.load(path: bpe)
+        } else {
+            var learner = BPELearner()
+            try learner.addFiles(files.map { ($0, settings) }, skipInvalidUTF8: skipInvalid) { file, n in console.progress("\(file): \(n) lines") }
+            model = learner.learn(merges: size) { console.progress("\($0) merges") }
+            console.progress("")
+        }
+        let vocabulary = try VocabularyBuilder.buildSubwords(files: files, settings: settings, model: model, minCount: minCount,
+                                                             skipInvalidUTF8: skipInvalid) { file, n in console.progress("\(file): \(n) lines") }
+        console.progress("")
+        try AtomicFile.createDirectories(AtomicFile.directoryName(out))
+        try vocabulary.write(to: out, force: force)
+        writeStderr("\(out): \(vocabulary.count) entries (\(model.merges.count) BPE merges in \(Vocabulary.subwordsPath(for: out))) \(vocabulary.contentHash)\n")
     }
 
     static func defaultOutput(for file: String) -> String {
@@ -157,13 +191,16 @@ struct Tokenize: ParsableCommand {
                 while let l = try reader.next() {
                     line.removeAll(keepingCapacity: true)
                     var first = true
-                    tokenizer.tokenize(l.text) { token in
-                        if !first { line.append(0x20) }
-                        first = false
-                        if ids, let v = vocabulary {
-                            line.append(contentsOf: String(v.id(for: token)).utf8)
-                        } else {
-                            line.append(contentsOf: token.utf8)
+                    tokenizer.tokenize(l.text) { word in
+                        // A subword vocabulary prints the word's pieces (or their ids).
+                        for token in vocabulary?.pieces(of: word) ?? [word] {
+                            if !first { line.append(0x20) }
+                            first = false
+                            if ids, let v = vocabulary {
+                                line.append(contentsOf: String(v.id(for: token)).utf8)
+                            } else {
+                                line.append(contentsOf: token.utf8)
+                            }
                         }
                     }
                     line.append(10)
