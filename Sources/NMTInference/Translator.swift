@@ -155,15 +155,17 @@ public final class Translator {
     }
 
     /// Source tokens and ids of a line (cut to maxSourceLength), and a warning if it was cut.
+    /// With a subword vocabulary the tokens are the pieces the model reads.
     public func prepareSource(_ line: String) -> (tokens: [String], ids: [Int32], warning: String?) {
         var toks = tokenizer.tokenize(line)
+        if sourceVocab.subwords != nil { toks = toks.flatMap { sourceVocab.pieces(of: $0) } }
         var warning: String?
         let limit = max(1, options.maxSourceLength)
         if toks.count > limit {
             warning = "source has \(toks.count) tokens, cut to \(limit)"
             toks.removeLast(toks.count - limit)
         }
-        return (toks, sourceVocab.encode(toks), warning)
+        return (toks, sourceVocab.subwords != nil ? sourceVocab.ids(ofPieces: toks) : sourceVocab.encode(toks), warning)
     }
 
     /// Translations of `lines`, in input order. An empty (or whitespace-only) line gives an
@@ -248,8 +250,7 @@ public final class Translator {
     /// A source token copied into the output stands alone: its joiner mark (glue to the previous
     /// source token) says nothing about the target side. A lone joiner is a literal and stays.
     private func unjoined(_ token: String) -> String {
-        if token.count > 1 && token.hasPrefix(sourceJoiner) { return String(token.dropFirst()) }
-        return token
+        BPEModel.splitJoiner(token, sourceJoiner).word
     }
 
     // MARK: - Forced decoding (scoring, attention matrices)

@@ -90,7 +90,7 @@ public enum ModelDirectory {
         for role in Model.vocabularyRoles {
             let v = vocabularies[role]!
             let file = "\(role).vocab"
-            try AtomicFile.write(v.serialized(), to: join(dir, file), force: true)
+            try v.write(to: join(dir, file), force: true)   // with a subword model, <role>.bpe beside it
             refs[role] = VocabularyRef(file: file, hash: v.contentHash, size: v.count)
         }
         let weights = Safetensors.encode(model.arena, metadata: ["format": "pt", "producer": "swift-nmt"])

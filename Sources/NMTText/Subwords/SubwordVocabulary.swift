@@ -60,6 +60,9 @@ extension Vocabulary {
         return out
     }
 
+    /// Ids of pieces `pieces(of:)` produced (each is in the vocabulary).
+    public func ids(ofPieces pieces: [String]) -> [TokenID] { pieces.map { id(for: $0) } }
+
     func appendSubwordIds(of token: String, to out: inout [TokenID]) {
         for p in pieces(of: token) { out.append(lookup(p) ?? SpecialIds.unk) }
     }
