@@ -134,6 +134,9 @@ public final class Translator {
     private let detokenizer: Detokenizer
     private let scorer: Seq2SeqScorer
     private let sourceJoiner: String
+    /// Either side reads pieces: translations are reported per word (WordAlignment.swift).
+    private let subwords: Bool
+    private let targetTokenizer: Tokenizer
 
     public init(model: Seq2Seq, sourceVocab: Vocabulary, targetVocab: Vocabulary, options: TranslateOptions = TranslateOptions()) throws {
         precondition(model.config.sourceVocab == sourceVocab.count && model.config.targetVocab == targetVocab.count,
@@ -145,6 +148,8 @@ public final class Translator {
         tokenizer = try sourceVocab.makeTokenizer()
         detokenizer = Detokenizer(joiner: targetVocab.settings.joiner)
         sourceJoiner = sourceVocab.settings.joiner
+        subwords = sourceVocab.subwords != nil || targetVocab.subwords != nil
+        targetTokenizer = try targetVocab.makeTokenizer()
         scorer = Seq2SeqScorer(model: model)
         scorer.shortlist = options.shortlist
     }
@@ -157,22 +162,35 @@ public final class Translator {
     /// Source tokens and ids of a line (cut to maxSourceLength), and a warning if it was cut.
     /// With a subword vocabulary the tokens are the pieces the model reads.
     public func prepareSource(_ line: String) -> (tokens: [String], ids: [Int32], warning: String?) {
-        var toks = tokenizer.tokenize(line)
-        if sourceVocab.subwords != nil { toks = toks.flatMap { sourceVocab.pieces(of: $0) } }
+        let p = prepare(line)
+        return (p.tokens, p.ids, p.warning)
+    }
+
+    func prepare(_ line: String) -> PreparedSource {
+        var words = tokenizer.tokenize(line)
+        var toks = words, pieceWord = Array(words.indices)
+        if sourceVocab.subwords != nil {
+            toks = []; pieceWord = []
+            for (w, word) in words.enumerated() {
+                for p in sourceVocab.pieces(of: word) { toks.append(p); pieceWord.append(w) }
+            }
+        }
         var warning: String?
         let limit = max(1, options.maxSourceLength)
         if toks.count > limit {
             warning = "source has \(toks.count) tokens, cut to \(limit)"
             toks.removeLast(toks.count - limit)
+            pieceWord.removeLast(pieceWord.count - limit)
+            words.removeLast(words.count - (pieceWord.last.map { $0 + 1 } ?? 0))
         }
-        return (toks, sourceVocab.subwords != nil ? sourceVocab.ids(ofPieces: toks) : sourceVocab.encode(toks), warning)
+        let ids = sourceVocab.subwords != nil ? sourceVocab.ids(ofPieces: toks) : sourceVocab.encode(toks)
+        return PreparedSource(tokens: toks, ids: ids, warning: warning, words: words, pieceWord: pieceWord)
     }
 
     /// Translations of `lines`, in input order. An empty (or whitespace-only) line gives an
     /// empty translation without running the model.
     public func translate(_ lines: [String]) -> [Translation] {
-        let prepared = lines.map { prepareSource($0) }
-        return translate(prepared: prepared)
+        translate(prepared: lines.map { prepare($0) })
     }
 
     /// Translations of already tokenized sources (tokens as the model sees them).
@@ -180,16 +198,18 @@ public final class Translator {
         translate(prepared: tokenizedSources.map { toks in
             let limit = max(1, options.maxSourceLength)
             let cut = Array(toks.prefix(limit))
-            return (cut, sourceVocab.encode(cut), toks.count > limit ? "source has \(toks.count) tokens, cut to \(limit)" : nil)
+            return PreparedSource(tokens: cut, ids: sourceVocab.encode(cut),
+                                  warning: toks.count > limit ? "source has \(toks.count) tokens, cut to \(limit)" : nil,
+                                  words: cut, pieceWord: Array(cut.indices))
         })
     }
 
-    private func translate(prepared: [(tokens: [String], ids: [Int32], warning: String?)]) -> [Translation] {
+    private func translate(prepared: [PreparedSource]) -> [Translation] {
         var results = [Translation?](repeating: nil, count: prepared.count)
         var order: [Int] = []
         for (i, p) in prepared.enumerated() {
             if p.ids.isEmpty {
-                results[i] = .empty(p.tokens, warnings: p.warning.map { [$0] } ?? [])
+                results[i] = .empty(p.words, warnings: p.warning.map { [$0] } ?? [])
             } else {
                 order.append(i)
             }
@@ -220,9 +240,10 @@ public final class Translator {
             for (k, i) in idx.enumerated() {
                 let p = prepared[i]
                 let nb = hyps[k].map { h in hypothesis(h, sourceTokens: p.tokens) }
-                results[i] = Translation(sourceTokens: p.tokens,
-                                         nBest: nb.isEmpty ? Translation.empty().nBest : nb,
-                                         attention: attention?[k], warnings: p.warning.map { [$0] } ?? [])
+                let t = Translation(sourceTokens: p.tokens, nBest: nb.isEmpty ? Translation.empty().nBest : nb,
+                                    attention: attention?[k], warnings: p.warning.map { [$0] } ?? [])
+                results[i] = subwords ? t.perWord(source: p, detokenizer: detokenizer, targetTokenizer: targetTokenizer,
+                                                  joiner: targetVocab.settings.joiner) : t
             }
         }
         return results.map { $0! }

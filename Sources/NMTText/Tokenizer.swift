@@ -308,7 +308,7 @@ extension Detokenizer {
     /// not hold), or nil. A run of byte tokens so becomes the UTF-8 character it spells; a
     /// run that is not valid UTF-8 decodes as U+FFFD.
     @inline(__always)
-    static func byteValue<C: Collection>(_ body: C) -> UInt8? where C.Element == UInt8 {
+    public static func byteValue<C: Collection>(_ body: C) -> UInt8? where C.Element == UInt8 {
         guard body.count == 6 else { return nil }
         let b = Array(body)
         guard b[0] == 0x3C, b[1] == 0x30, b[2] == 0x78, b[5] == 0x3E else { return nil }
