@@ -22,12 +22,14 @@ public enum FillError: Error, CustomStringConvertible, Equatable {
     case noBlank(line: Int)
     case choiceNotOneToken(String)
     case emptyChoices
+    case subwordVocabulary
 
     public var description: String {
         switch self {
         case .noBlank(let n): return "line \(n): no blank (___ or <mask>) in the sentence; line kept as it is"
         case .choiceNotOneToken(let c): return "choice \"\(c)\" is not a single token for this model's tokenizer"
         case .emptyChoices: return "--choices needs at least one word (separated by |)"
+        case .subwordVocabulary: return "fill models read whole words: this model's vocabulary is a subword vocabulary (train it with a word vocabulary)"
         }
     }
 }
@@ -68,7 +70,10 @@ public final class Filler {
     public var maxRounds = 3
     public let joiner: String
 
+    /// A blank is one word and the model predicts one vocabulary entry per blank, so the
+    /// vocabulary must hold words: a subword vocabulary is refused.
     public init(model: FillModel, vocab: Vocabulary) throws {
+        guard vocab.subwords == nil else { throw FillError.subwordVocabulary }
         self.model = model
         self.vocab = vocab
         tokenizer = try vocab.makeTokenizer()
@@ -77,7 +82,7 @@ public final class Filler {
 
     public convenience init(_ loaded: LoadedModel<FillModel>) throws { try self.init(model: loaded.model, vocab: loaded.vocab) }
 
-    static let firstWordID: Int32 = 5    // ids below are the specials <pad> <unk> <s> </s> <mask>
+    static let firstWordID = Int32(SpecialIds.count)    // ids below are the specials
 
     /// Normalises blank markers: `<mask>` and runs of 3+ underscores become ` ___ `-like single
     /// tokens (a space is added only where the blank touches a letter or digit, so that
@@ -107,7 +112,7 @@ public final class Filler {
     }
 
     public func stripJoiner(_ token: String) -> String {
-        token.count > 1 && token.hasPrefix(joiner) ? String(token.dropFirst(joiner.count)) : token
+        BPEModel.splitJoiner(token, joiner).word
     }
 
     public func parse(_ line: String) -> ParsedFillLine {
