@@ -50,8 +50,8 @@ public struct Vocabulary: Sendable, Equatable {
         var counts = [Int](repeating: 0, count: Vocabulary.specials.count)
         var index: [String: TokenID] = [:]
         for (i, s) in Vocabulary.specials.enumerated() { index[s] = TokenID(i) }
-        tokens.reserveCapacity(entries.count + 5)
-        counts.reserveCapacity(entries.count + 5)
+        tokens.reserveCapacity(entries.count + SpecialIds.count)
+        counts.reserveCapacity(entries.count + SpecialIds.count)
         for (token, count) in entries {
             if let problem = Vocabulary.tokenProblem(token) { throw TextError.invalidSettings("token \"\(token)\": \(problem)") }
             if index[token] != nil { throw TextError.invalidSettings("duplicate token \"\(token)\"") }

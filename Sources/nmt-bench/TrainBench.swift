@@ -29,7 +29,7 @@ func benchTrain(steps: Int, warmup: Int, threads: Int, layers: Int) {
     let config = Seq2SeqConfig(sourceVocab: 8000, targetVocab: 6000, encoderLayers: layers)
     let model = Seq2Seq(config, seed: 1)
     var rng = RNG(seed: 2)
-    func randomIds(_ n: Int, _ v: Int) -> [Int32] { (0..<n).map { _ in Int32(5 + rng.int(below: v - 5)) } }
+    func randomIds(_ n: Int, _ v: Int) -> [Int32] { (0..<n).map { _ in Int32(SpecialIds.count + rng.int(below: v - SpecialIds.count)) } }
     var batches: [Seq2SeqBatch] = []
     for _ in 0..<4 {
         let src = randomIds(Tx * B, config.sourceVocab)

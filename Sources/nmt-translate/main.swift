@@ -102,8 +102,8 @@ struct NMTTranslate: ParsableCommand {
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
         if maxSrcLen < 1 { throw ValidationError("--max-src-len must be at least 1") }
         if maxLenRatio < 0 || maxLenAdd < 0 || minLen < 0 { throw ValidationError("length limits must not be negative") }
-        if shortlist < 0 || (1...4).contains(shortlist) {
-            throw ValidationError("--shortlist must be 0 (all words) or at least 5 (it must hold </s>)")
+        if shortlist < 0 || (1..<SpecialIds.count).contains(shortlist) {
+            throw ValidationError("--shortlist must be 0 (all words) or at least \(SpecialIds.count) (it must hold </s>)")
         }
         if shortlist > 0 && !score.isEmpty { throw ValidationError("--score uses the whole vocabulary; drop --shortlist") }
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
