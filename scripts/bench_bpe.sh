@@ -18,7 +18,8 @@ command -v /usr/bin/time >/dev/null || { echo "bench_bpe: needs /usr/bin/time (a
 swift build -c release --product nmt-vocab >&2
 B=.build/release
 D=corpora/multi30k
-t() { /usr/bin/time -f "%e s, peak %M KB" -o "$OUT/time" "$@"; cat "$OUT/time"; }
+exec 3>&1
+t() { /usr/bin/time -f "%e s, peak %M KB" -o "$OUT/time" "$@"; cat "$OUT/time" >&3; }
 
 echo "## learn-bpe, Multi30k de+en, 10,000 merges"
 t "$B/nmt-vocab" learn-bpe "$D/train.de.gz:de" "$D/train.en.gz:en" --size 10000 -o "$OUT/m30k.bpe"
