@@ -115,7 +115,6 @@ struct Build: ParsableCommand {
             let out = output ?? Build.defaultOutput(for: files[0])
             // Refuse early, before spending time counting (AtomicFile checks again at the end).
             if !force && AtomicFile.fileExists(out) { throw TextError.outputExists(path: out) }
-            if subwords == .bpe { return try buildSubwords(settings: settings, out: out) }
             var builder = VocabularyBuilder(settings: settings)
             for file in files {
                 let before = builder.totalTokens
@@ -129,6 +128,7 @@ struct Build: ParsableCommand {
                 }
                 if builder.totalTokens == before { throw TextError.emptyInput(path: file) }
             }
+            if subwords == .bpe { return try buildSubwords(builder, out: out) }
             let vocabulary = try builder.build(minCount: minCount, maxSize: maxSize)
             try AtomicFile.createDirectories(AtomicFile.directoryName(out))
             try vocabulary.write(to: out, force: force)
@@ -136,19 +136,19 @@ struct Build: ParsableCommand {
         }
     }
 
-    func buildSubwords(settings: TokenizerSettings, out: String) throws {
+    /// The subword vocabulary of the counted words: with the merges of --bpe, or with merges
+    /// learned on the same counts.
+    func buildSubwords(_ builder: VocabularyBuilder, out: String) throws {
         let model: BPEModel
         if let bpe {
             model = try BPEModel.load(path: bpe)
         } else {
             var learner = BPELearner()
-            try learner.addFiles(files.map { ($0, settings) }, skipInvalidUTF8: skipInvalid) { file, n in console.progress("\(file): \(n) lines") }
+            learner.add(builder)
             model = learner.learn(merges: size) { console.progress("\($0) merges") }
             console.progress("")
         }
-        let vocabulary = try VocabularyBuilder.buildSubwords(files: files, settings: settings, model: model, minCount: minCount,
-                                                             skipInvalidUTF8: skipInvalid) { file, n in console.progress("\(file): \(n) lines") }
-        console.progress("")
+        let vocabulary = try builder.buildSubwords(model: model, minCount: minCount)
         try AtomicFile.createDirectories(AtomicFile.directoryName(out))
         try vocabulary.write(to: out, force: force)
         writeStderr("\(out): \(vocabulary.count) entries (\(model.merges.count) BPE merges in \(Vocabulary.subwordsPath(for: out))) \(vocabulary.contentHash)\n")

@@ -80,7 +80,9 @@ import Testing
         var learner = BPELearner()
         try learner.addFiles([(corpus, settings)])
         let model = learner.learn(merges: 40)
-        return try VocabularyBuilder.buildSubwords(files: [corpus], settings: settings, model: model)
+        var words = VocabularyBuilder(settings: settings)
+        try words.addFile(corpus, tokenizer: try Tokenizer(settings: settings))
+        return try words.buildSubwords(model: model)
     }
 
     @Test func subwordVocabularyFilesRoundTripAndRefuseAForeignModel() throws {
@@ -151,7 +153,9 @@ import Testing
     static func multi30kSubwordVocabulary() throws -> String {
         let dir = makeTempDir()
         let model = try BPEModel.load(path: fixtures + "/multi30k.de-en.2000.bpe")
-        let v = try VocabularyBuilder.buildSubwords(files: [corpusDir + "/val.de.gz"], settings: TokenizerSettings(lang: "de"), model: model)
+        var words = VocabularyBuilder(settings: TokenizerSettings(lang: "de"))
+        try words.addFile(corpusDir + "/val.de.gz", tokenizer: try Tokenizer(settings: words.settings))
+        let v = try words.buildSubwords(model: model)
         try v.write(to: dir + "/de.vocab")
         return dir + "/de.vocab"
     }

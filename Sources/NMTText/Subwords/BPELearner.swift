@@ -179,17 +179,15 @@ extension BPELearner {
     public mutating func addFiles(_ files: [(path: String, settings: TokenizerSettings)], skipInvalidUTF8: Bool = false,
                                   progress: ((String, Int) -> Void)? = nil) throws {
         for (path, settings) in files {
-            let tokenizer = try Tokenizer(settings: settings)
-            let reader = try LineReader(path: path, skipInvalidUTF8: skipInvalidUTF8)
-            var n = 0
-            var counts: [String: Int] = [:]
-            while let line = try reader.next() {
-                tokenizer.tokenize(line.text) { counts[$0, default: 0] += 1 }
-                n += 1
-                if n % 10_000 == 0 { progress?(path, n) }
-            }
-            if n == 0 || counts.isEmpty { throw TextError.emptyInput(path: path) }
-            for (token, c) in counts { add(token: token, joiner: settings.joiner, count: c) }
+            var words = VocabularyBuilder(settings: settings)
+            try words.addFile(path, tokenizer: try Tokenizer(settings: settings), skipInvalidUTF8: skipInvalidUTF8) { progress?(path, $0) }
+            if words.totalTokens == 0 { throw TextError.emptyInput(path: path) }
+            add(words)
         }
+    }
+
+    /// Adds the words a vocabulary builder counted (their joiner marks are not part of them).
+    public mutating func add(_ words: VocabularyBuilder) {
+        for (token, c) in words.counts { add(token: token, joiner: words.settings.joiner, count: c) }
     }
 }

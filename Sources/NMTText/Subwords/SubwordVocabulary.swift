@@ -69,26 +69,17 @@ extension Vocabulary {
 }
 
 extension VocabularyBuilder {
-    /// A subword vocabulary: the pieces of every token of the files (after BPE) that occur at
-    /// least `minCount` times, then the 512 byte tokens (count 0) that make <unk> unreachable.
-    public static func buildSubwords(files: [String], settings: TokenizerSettings, model: BPEModel, minCount: Int = 1,
-                                     skipInvalidUTF8: Bool = false, progress: ((String, Int) -> Void)? = nil) throws -> Vocabulary {
-        var builder = VocabularyBuilder(settings: settings)
-        let tokenizer = try Tokenizer(settings: settings)
-        for file in files {
-            let reader = try LineReader(path: file, skipInvalidUTF8: skipInvalidUTF8)
-            var n = 0
-            while let line = try reader.next() {
-                tokenizer.tokenize(line.text) { token in
-                    for p in model.apply(token: token, joiner: settings.joiner) { builder.add(p) }
-                }
-                n += 1
-                if n % 10_000 == 0 { progress?(file, n) }
-            }
+    /// A subword vocabulary from the words counted so far: the BPE pieces of every word (each
+    /// counted as often as its word) that occur at least `minCount` times, then the 512 byte
+    /// tokens (count 0) that make <unk> unreachable.
+    public func buildSubwords(model: BPEModel, minCount: Int = 1) throws -> Vocabulary {
+        var pieces = VocabularyBuilder(settings: settings)
+        for (word, count) in counts {
+            for p in model.apply(token: word, joiner: settings.joiner) { pieces.add(p, count: count) }
         }
-        let words = try builder.build(minCount: minCount)
-        var entries = zip(words.tokens, words.counts).dropFirst(SpecialIds.count).map { (token: $0.0, count: $0.1) }
-        for t in Vocabulary.byteTokens(joiner: settings.joiner) where !words.contains(t) { entries.append((t, 0)) }
+        let built = try pieces.build(minCount: minCount)
+        var entries = zip(built.tokens, built.counts).dropFirst(SpecialIds.count).map { (token: $0.0, count: $0.1) }
+        for t in Vocabulary.byteTokens(joiner: settings.joiner) where !built.contains(t) { entries.append((t, 0)) }
         return try Vocabulary(settings: settings, entries: entries, subwords: model)
     }
 }
