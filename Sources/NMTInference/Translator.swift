@@ -134,9 +134,9 @@ public final class Translator {
     private let detokenizer: Detokenizer
     private let scorer: Seq2SeqScorer
     private let sourceJoiner: String
-    /// Either side reads pieces: translations are reported per word (WordAlignment.swift).
-    private let subwords: Bool
-    private let targetTokenizer: Tokenizer
+    /// With subwords on either side, the target tokenizer that groups output pieces into words:
+    /// translations are then reported per word (WordAlignment.swift).
+    private let targetTokenizer: Tokenizer?
 
     public init(model: Seq2Seq, sourceVocab: Vocabulary, targetVocab: Vocabulary, options: TranslateOptions = TranslateOptions()) throws {
         precondition(model.config.sourceVocab == sourceVocab.count && model.config.targetVocab == targetVocab.count,
@@ -148,8 +148,7 @@ public final class Translator {
         tokenizer = try sourceVocab.makeTokenizer()
         detokenizer = Detokenizer(joiner: targetVocab.settings.joiner)
         sourceJoiner = sourceVocab.settings.joiner
-        subwords = sourceVocab.subwords != nil || targetVocab.subwords != nil
-        targetTokenizer = try targetVocab.makeTokenizer()
+        targetTokenizer = sourceVocab.subwords != nil || targetVocab.subwords != nil ? try targetVocab.makeTokenizer() : nil
         scorer = Seq2SeqScorer(model: model)
         scorer.shortlist = options.shortlist
     }
@@ -242,8 +241,8 @@ public final class Translator {
                 let nb = hyps[k].map { h in hypothesis(h, sourceTokens: p.tokens) }
                 let t = Translation(sourceTokens: p.tokens, nBest: nb.isEmpty ? Translation.empty().nBest : nb,
                                     attention: attention?[k], warnings: p.warning.map { [$0] } ?? [])
-                results[i] = subwords ? t.perWord(source: p, detokenizer: detokenizer, targetTokenizer: targetTokenizer,
-                                                  joiner: targetVocab.settings.joiner) : t
+                results[i] = targetTokenizer.map { t.perWord(source: p, detokenizer: detokenizer, targetTokenizer: $0,
+                                                             joiner: targetVocab.settings.joiner) } ?? t
             }
         }
         return results.map { $0! }

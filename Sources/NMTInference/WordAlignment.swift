@@ -34,7 +34,7 @@ struct WordGrouping {
         var offset = 0, w = 0
         for p in pieces {
             let body = BPEModel.splitJoiner(p, joiner).word
-            let n = Detokenizer.byteValue(Array(body.utf8)) != nil ? 1 : body.utf8.count
+            let n = Detokenizer.byteValue(body.utf8) != nil ? 1 : body.utf8.count
             while w < ends.count && offset >= ends[w] { w += 1 }
             guard w < words.count || n == 0 else { return nil }
             pieceWord.append(min(w, max(words.count - 1, 0)))

@@ -310,8 +310,9 @@ extension Detokenizer {
     @inline(__always)
     public static func byteValue<C: Collection>(_ body: C) -> UInt8? where C.Element == UInt8 {
         guard body.count == 6 else { return nil }
-        let b = Array(body)
-        guard b[0] == 0x3C, b[1] == 0x30, b[2] == 0x78, b[5] == 0x3E else { return nil }
+        var it = body.makeIterator()
+        let b = (it.next()!, it.next()!, it.next()!, it.next()!, it.next()!, it.next()!)
+        guard b.0 == 0x3C, b.1 == 0x30, b.2 == 0x78, b.5 == 0x3E else { return nil }
         func hex(_ c: UInt8) -> UInt8? {
             switch c {
             case 0x30...0x39: return c - 0x30
@@ -319,7 +320,7 @@ extension Detokenizer {
             default: return nil
             }
         }
-        guard let hi = hex(b[3]), let lo = hex(b[4]) else { return nil }
+        guard let hi = hex(b.3), let lo = hex(b.4) else { return nil }
         return hi << 4 | lo
     }
 
