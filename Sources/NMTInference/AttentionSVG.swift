@@ -4,9 +4,6 @@
 // left (one row each); cell (j, i) is shaded by the weight target token j gave source token i
 // (white 0 → dark blue 1), with the weight as a tooltip. Labels are XML-escaped.
 
-import NMTText
-import NMTLayers
-import NMTStore
 
 /// Escapes `& < > " '` for XML text and attribute values.
 public func xmlEscaped(_ s: String) -> String {

@@ -12,9 +12,7 @@
 // and probabilities printed are those of the last round. With one blank there is one round.
 
 import Foundation
-import NMTLayers
 import NMTModel
-import NMTStore
 import NMTTensor
 import NMTText
 

@@ -15,10 +15,8 @@
 // (the window w_{k−2} … w_{k+2} with c inserted; the factors not involving c are constant);
 // the left-only score is P(c | w_{k−2} w_{k−1}).
 
-import NMTText
 import Foundation
-import NMTLayers
-import NMTStore
+import NMTText
 
 public final class NGramModel {
     public let vocabSize: Int

@@ -12,13 +12,12 @@
 // Every buffer is owned by the scorer (or the decoder state) and only grows, so a step
 // allocates nothing once the largest row count has been seen.
 
-import NMTText
 import Foundation
 import NMTDecode
 import NMTLayers
 import NMTModel
-import NMTStore
 import NMTTensor
+import NMTText
 
 /// Next-token log-probabilities of a `Seq2Seq` for a batch of source sentences.
 ///

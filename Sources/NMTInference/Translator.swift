@@ -9,9 +9,7 @@
 
 import Foundation
 import NMTDecode
-import NMTLayers
 import NMTModel
-import NMTStore
 import NMTTensor
 import NMTText
 

@@ -26,8 +26,8 @@
 // only); hidden.weight (P, C), hidden.bias (P); generator.weight (V, P), generator.bias (V).
 
 import NMTLayers
-import NMTText
 import NMTTensor
+import NMTText
 #if canImport(Glibc)
 import Glibc
 #endif

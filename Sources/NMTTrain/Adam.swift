@@ -1,9 +1,7 @@
 // Adam with bias correction and optional decoupled weight decay (AdamW), one pass over the
 // arena's flat buffers.
 
-import NMTText
 import NMTLayers
-import NMTStore
 import NMTTensor
 #if canImport(Glibc)
 import Glibc

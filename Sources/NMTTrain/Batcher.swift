@@ -4,8 +4,6 @@
 // The order of an epoch depends only on the seed and the epoch number, so a run that is
 // stopped and resumed at (epoch, batch index) sees exactly the batches it would have seen.
 
-import NMTLayers
-import NMTStore
 import NMTTensor
 import NMTText
 

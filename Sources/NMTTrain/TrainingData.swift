@@ -2,8 +2,6 @@
 // its vocabulary's saved settings, map to ids, drop pairs that are too long or have an empty
 // side, and count what was dropped.
 
-import NMTLayers
-import NMTStore
 import NMTText
 
 public struct ParallelData: Sendable {

@@ -9,10 +9,10 @@
 //                      + 2·P·(Hd + C) + ratio·2·A·C + 2·A·Hd,   C = 2H, ratio = Tx / Ty.
 
 import NMTLayers
-import NMTTrain
 import NMTModel
 import NMTTensor
 import NMTText
+import NMTTrain
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,11 +1,9 @@
 // nmt-fill: complete masked words (`___` or `<mask>`) with a trained fill model, or evaluate one.
 // Thin by design: parse arguments, call NMTTrain's Filler / FillEvaluation, print.
-import NMTInference
-import NMTLayers
-import NMTStore
 import ArgumentParser
-import NMTCLI
 import Foundation
+import NMTCLI
+import NMTInference
 import NMTModel
 import NMTTensor
 import NMTText

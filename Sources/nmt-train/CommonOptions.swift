@@ -2,8 +2,8 @@
 // logging), and the checks both make on an output directory.
 
 import ArgumentParser
-import NMTCLI
 import Foundation
+import NMTCLI
 import NMTText
 import NMTTrain
 

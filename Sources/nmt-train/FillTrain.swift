@@ -3,8 +3,8 @@
 // display and exact resume as translation training.
 
 import ArgumentParser
-import NMTCLI
 import Foundation
+import NMTCLI
 import NMTLayers
 import NMTModel
 import NMTStore

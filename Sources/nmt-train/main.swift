@@ -3,12 +3,10 @@
 // Parses arguments, loads data, hands off to NMTTrain.Trainer / FillTrainer, prints progress.
 
 import ArgumentParser
-import NMTCLI
 import Foundation
+import NMTCLI
 import NMTInference
-import NMTLayers
 import NMTModel
-import NMTStore
 import NMTTensor
 import NMTText
 import NMTTrain

@@ -1,12 +1,10 @@
 // nmt-translate: translate files or standard input with a trained swift-nmt model.
 // Thin by design: parse arguments, call NMTInference (Translator, TranslationWriter) and NMTCLI
 // (inputs in chunks), print. See docs/translate.md.
-import NMTInference
-import NMTLayers
-import NMTStore
 import ArgumentParser
-import NMTCLI
 import Foundation
+import NMTCLI
+import NMTInference
 import NMTMetrics
 import NMTModel
 import NMTTensor
