@@ -1,4 +1,5 @@
-// The fill-in-the-blank model: a forward and a backward LSTM language model over the sentence,
+// The fill-in-the-blank model: a forward and a backward recurrent language model (LSTM unless
+// config.cell says another sequence cell) over the sentence,
 // sharing one input embedding, whose states on either side of a position predict the word there.
 //
 //   ids (T·B): <s> w1 … wn </s>, padded ─ embedding ─ dropout ─► X (T·B, E)
@@ -42,12 +43,14 @@ public struct FillConfig: Codable, Sendable, Equatable {
     public var dropout: Float = 0.3
     public var inputMask: Float = 0.1        // training: P(a word's input is replaced by <mask>)
     public var labelSmoothing: Float = 0.1
+    public var cell: CellKind = .lstm        // the recurrent cell of both language models
 
     public init(vocab: Int, embedding: Int = 256, hidden: Int = 512, layers: Int = 1, preOutput: Int = 512,
-                bidirectional: Bool = true, dropout: Float = 0.3, inputMask: Float = 0.1, labelSmoothing: Float = 0.1) {
+                bidirectional: Bool = true, dropout: Float = 0.3, inputMask: Float = 0.1, labelSmoothing: Float = 0.1,
+                cell: CellKind = .lstm) {
         self.vocab = vocab; self.embedding = embedding; self.hidden = hidden; self.layers = layers
         self.preOutput = preOutput; self.bidirectional = bidirectional; self.dropout = dropout
-        self.inputMask = inputMask; self.labelSmoothing = labelSmoothing
+        self.inputMask = inputMask; self.labelSmoothing = labelSmoothing; self.cell = cell
     }
 
     /// Width of a position's context: 2H (both sides) or H (left only).
@@ -108,8 +111,8 @@ public final class FillModel {
     public let config: FillConfig
     public let arena: ParameterArena
     public let embedding: Embedding
-    public let forwardLayers: [LSTM]
-    public let backwardLayers: [LSTM]
+    public let forwardLayers: [SequenceLayer]
+    public let backwardLayers: [SequenceLayer]
     public let hiddenLayer: Linear
     public let generator: Linear
     let dropout: Dropout
@@ -117,7 +120,7 @@ public final class FillModel {
     // Buffers reused across batches.
     var inIds: [Int32] = []                  // (T·B) input ids after masking
     let xB = GrowBuffer(), xMask = GrowBuffer(), dXB = GrowBuffer()
-    var fCaches: [LSTMCache] = [], rCaches: [LSTMCache] = []
+    var fCaches: [RecurrentCache] = [], rCaches: [RecurrentCache] = []
     var fOut: [GrowBuffer] = [], rOut: [GrowBuffer] = []          // per layer (T·B, H)
     var fMask: [GrowBuffer] = [], rMask: [GrowBuffer] = []        // below the top: dropout masks
     var fD: [GrowBuffer] = [], rD: [GrowBuffer] = []              // per layer: (T·B, H) gradients
@@ -133,17 +136,17 @@ public final class FillModel {
         embedding = Embedding(arena, name: "embedding", vocab: config.vocab, dim: config.embedding, paddingId: SpecialIds.pad)
         let L = config.layers, H = config.hidden
         forwardLayers = (0..<L).map {
-            LSTM(arena, name: "fwd.l\($0)", input: $0 == 0 ? config.embedding : H, hidden: H, reverse: false)
+            SequenceLayer(config.cell, arena, name: "fwd.l\($0)", input: $0 == 0 ? config.embedding : H, hidden: H, reverse: false)
         }
         backwardLayers = config.bidirectional ? (0..<L).map {
-            LSTM(arena, name: "bwd.l\($0)", input: $0 == 0 ? config.embedding : H, hidden: H, reverse: true)
+            SequenceLayer(config.cell, arena, name: "bwd.l\($0)", input: $0 == 0 ? config.embedding : H, hidden: H, reverse: true)
         } : []
         hiddenLayer = Linear(arena, name: "hidden", input: config.contextSize, output: config.preOutput)
         generator = Linear(arena, name: "generator", input: config.preOutput, output: config.vocab)
         dropout = Dropout(p: config.dropout)
         arena.allocate(seed: seed)
         if seed != nil { for l in forwardLayers + backwardLayers { l.initializeForgetBias(arena) } }
-        fCaches = (0..<L).map { _ in LSTMCache() }; rCaches = (0..<L).map { _ in LSTMCache() }
+        fCaches = (0..<L).map { _ in RecurrentCache() }; rCaches = (0..<L).map { _ in RecurrentCache() }
         fOut = (0..<L).map { _ in GrowBuffer() }; rOut = (0..<L).map { _ in GrowBuffer() }
         fMask = (0..<L).map { _ in GrowBuffer() }; rMask = (0..<L).map { _ in GrowBuffer() }
         fD = (0..<L).map { _ in GrowBuffer() }; rD = (0..<L).map { _ in GrowBuffer() }
@@ -205,7 +208,7 @@ public final class FillModel {
         var input = x
         for k in 0..<L {
             let out = fOut[k].matrix(T * B, H)                                // (T·B, H)
-            forwardLayers[k].forward(arena, x: input, lengths: batch.lengths, steps: T, outputs: out, cache: fCaches[k])
+            forwardLayers[k].forward(arena, x: input, lengths: batch.lengths, steps: T, outputs: out, final: [], cache: fCaches[k])
             if k < L - 1 { dropout.forward(out, mask: fMask[k].tensorFor(T * B * H), rng: &rng, training: training) }
             input = out
         }
@@ -213,7 +216,7 @@ public final class FillModel {
             input = x
             for k in 0..<L {
                 let out = rOut[k].matrix(T * B, H)                            // (T·B, H)
-                backwardLayers[k].forward(arena, x: input, lengths: batch.lengths, steps: T, outputs: out, cache: rCaches[k])
+                backwardLayers[k].forward(arena, x: input, lengths: batch.lengths, steps: T, outputs: out, final: [], cache: rCaches[k])
                 if k < L - 1 { dropout.forward(out, mask: rMask[k].tensorFor(T * B * H), rng: &rng, training: training) }
                 input = out
             }
@@ -285,14 +288,15 @@ public final class FillModel {
         for k in stride(from: L - 1, through: 0, by: -1) {
             let inp = k == 0 ? x : fOut[k - 1].matrix(T * B, H)
             let dIn: MatrixRef = k == 0 ? dX : fD[k - 1].matrix(T * B, H)
-            forwardLayers[k].backward(arena, x: inp, dOutputs: fD[k].matrix(T * B, H), dX: dIn, cache: fCaches[k])
+            forwardLayers[k].backward(arena, x: inp, dOutputs: fD[k].matrix(T * B, H), dFinal: [], dX: dIn, accumulateDX: false,
+                                      cache: fCaches[k])
             if k > 0 { dropout.backward(dIn, mask: fMask[k - 1].tensor, training: training) }
         }
         if config.bidirectional {
             for k in stride(from: L - 1, through: 0, by: -1) {
                 let inp = k == 0 ? x : rOut[k - 1].matrix(T * B, H)
                 let dIn: MatrixRef = k == 0 ? dX : rD[k - 1].matrix(T * B, H)
-                backwardLayers[k].backward(arena, x: inp, dOutputs: rD[k].matrix(T * B, H), dX: dIn,
+                backwardLayers[k].backward(arena, x: inp, dOutputs: rD[k].matrix(T * B, H), dFinal: [], dX: dIn,
                                            accumulateDX: k == 0, cache: rCaches[k])
                 if k > 0 { dropout.backward(dIn, mask: rMask[k - 1].tensor, training: training) }
             }

@@ -1,4 +1,5 @@
-// The translation model: embeddings → stacked BiLSTM encoder → bridge → GRU attention decoder
+// The translation model: embeddings → stacked bidirectional encoder (LSTM, or the cell
+// config.encoderCell names) → bridge → GRU attention decoder
 // with input feeding → output projection → label-smoothed cross-entropy.
 //
 //   srcIds (Tx·B) ─ srcEmbed ─ dropout ─► (Tx·B, E) ─ encoder ─► encOut (Tx·B, 2H), finalH (B, 2H)
@@ -32,14 +33,17 @@ public struct Seq2SeqConfig: Codable, Sendable, Equatable {
     /// The output layer's weight is the target embedding; when preOutput ≠ embedding a
     /// projection (preOutput → embedding, no bias) comes before it.
     public var tieEmbeddings = false
+    /// The encoder's recurrent cell (both directions, every layer).
+    public var encoderCell: CellKind = .lstm
 
     public init(sourceVocab: Int, targetVocab: Int, embedding: Int = 256, encoderHidden: Int = 256,
                 encoderLayers: Int = 1, decoderHidden: Int = 512, attention: Int = 512, preOutput: Int = 512,
-                dropout: Float = 0.3, labelSmoothing: Float = 0.1, tieEmbeddings: Bool = false) {
+                dropout: Float = 0.3, labelSmoothing: Float = 0.1, tieEmbeddings: Bool = false,
+                encoderCell: CellKind = .lstm) {
         self.sourceVocab = sourceVocab; self.targetVocab = targetVocab; self.embedding = embedding
         self.encoderHidden = encoderHidden; self.encoderLayers = encoderLayers; self.decoderHidden = decoderHidden
         self.attention = attention; self.preOutput = preOutput; self.dropout = dropout
-        self.labelSmoothing = labelSmoothing; self.tieEmbeddings = tieEmbeddings
+        self.labelSmoothing = labelSmoothing; self.tieEmbeddings = tieEmbeddings; self.encoderCell = encoderCell
     }
 
     public var decoderConfig: DecoderConfig {
@@ -94,7 +98,7 @@ public final class Seq2Seq {
                                     paddingId: SpecialIds.pad)
         targetEmbedding = Embedding(arena, name: "target_embedding", vocab: config.targetVocab, dim: config.embedding,
                                     paddingId: SpecialIds.pad)
-        encoder = StackedEncoder(arena, name: "encoder", input: config.embedding, hidden: config.encoderHidden,
+        encoder = StackedEncoder(arena, name: "encoder", cell: config.encoderCell, input: config.embedding, hidden: config.encoderHidden,
                                  layers: config.encoderLayers, dropout: config.dropout)
         bridge = Bridge(arena, name: "bridge", input: 2 * config.encoderHidden, output: config.decoderHidden)
         decoder = Decoder(arena, config: config.decoderConfig, name: "decoder")

@@ -1,6 +1,6 @@
 // config.json of a model directory: one versioned format for every task.
 //
-//   {"format": "swift-nmt-model", "version": 2, "task": "translation" | "fill",
+//   {"format": "swift-nmt-model", "version": 3, "task": "translation" | "fill",
 //    "model": the task's model config (Seq2Seq's Seq2SeqConfig, FillModel's FillConfig),
 //    "vocabularies": {"source": {"file", "hash", "size"}, "target": {...}}   (translation)
 //                    {"text": {...}}                                         (fill)
@@ -10,6 +10,7 @@
 // to the current layout (`ModelFileMigration`), never by treating a missing field as a default.
 
 import Foundation
+import NMTLayers
 
 /// What a model does; selects its config, its vocabularies and its loader.
 public enum ModelTask: String, Codable, Sendable, CaseIterable {
@@ -63,7 +64,7 @@ public enum ModelDirectoryError: Error, CustomStringConvertible, Equatable {
 /// Reads any version of config.json into the current layout.
 public enum ModelFileMigration {
     public static let formatName = "swift-nmt-model"
-    public static let currentVersion = 2
+    public static let currentVersion = 3
 
     /// The JSON object of `data` in the current version's layout; `path` names the file in errors.
     public static func currentLayout(_ data: Data, path: String) throws -> [String: Any] {
@@ -80,6 +81,7 @@ public enum ModelFileMigration {
             throw ModelDirectoryError.badConfig(path: path, reason: "format version \(version) is newer than this program (\(currentVersion))")
         }
         if version == 1 { json = try fromVersion1(json, path: path) }
+        if version <= 2 { json = fromVersion2(json) }
         return json
     }
 
@@ -110,6 +112,22 @@ public enum ModelFileMigration {
             json["vocab"] = nil
         default:
             throw ModelDirectoryError.badConfig(path: path, reason: "unknown task \"\(task)\"")
+        }
+        json["version"] = 2
+        return json
+    }
+
+    /// Version 2 had no recurrent-cell choice: every translation encoder and every fill model
+    /// was an LSTM ("encoderCell" / "cell" = "lstm").
+    static func fromVersion2(_ v2: [String: Any]) -> [String: Any] {
+        var json = v2
+        if var model = v2["model"] as? [String: Any] {
+            switch v2["task"] as? String {
+            case ModelTask.translation.rawValue: if model["encoderCell"] == nil { model["encoderCell"] = CellKind.lstm.rawValue }
+            case ModelTask.fill.rawValue: if model["cell"] == nil { model["cell"] = CellKind.lstm.rawValue }
+            default: break
+            }
+            json["model"] = model
         }
         json["version"] = currentVersion
         return json

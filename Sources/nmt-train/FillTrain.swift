@@ -32,11 +32,12 @@ struct FillTrainCommand: ParsableCommand {
     @Option(help: "Continue the run saved in this directory.") var resume: String?
     @Flag(help: "Use an output directory that exists and is not a resumable run.") var force = false
 
-    @Flag(name: .customLong("left-only"), help: "Left-to-right LSTM LM only (baseline).") var leftOnly = false
+    @Flag(name: .customLong("left-only"), help: "Left-to-right language model only (baseline).") var leftOnly = false
     @Flag(name: .customLong("bidirectional"), help: "Both directions (the default).") var bidirectional = false
     @Option(help: "Embedding size.") var embedding = 256
-    @Option(help: "LSTM size per direction.") var hidden = 512
-    @Option(help: "LSTM layers per direction.") var layers = 1
+    @Option(help: "Recurrent cell: rnn, lstm, peephole, coupled or gru.") var cell = "lstm"
+    @Option(help: "Recurrent size per direction.") var hidden = 512
+    @Option(help: "Recurrent layers per direction.") var layers = 1
     @Option(help: "Size of the hidden layer before the softmax.") var preOutput = 512
     @Option(help: "Dropout.") var dropout: Float = 0.3
     @Option(help: "Probability that a word's input is replaced by <mask> in training.") var inputMask: Float = 0.1
@@ -53,6 +54,7 @@ struct FillTrainCommand: ParsableCommand {
             guard output != nil else { throw ValidationError("-o/--output is required (or --resume DIR)") }
         }
         if leftOnly && bidirectional { throw ValidationError("--left-only and --bidirectional exclude each other") }
+        do { _ = try CellKind.parse(cell, flag: "--cell") } catch { throw ValidationError("\(error)") }
     }
 
     func run() throws {
@@ -92,7 +94,8 @@ struct FillTrainCommand: ParsableCommand {
                 }
                 let config = FillConfig(vocab: v.count, embedding: embedding, hidden: hidden, layers: layers,
                                         preOutput: preOutput, bidirectional: !leftOnly, dropout: dropout,
-                                        inputMask: inputMask, labelSmoothing: labelSmoothing)
+                                        inputMask: inputMask, labelSmoothing: labelSmoothing,
+                                        cell: try CellKind.parse(cell, flag: "--cell"))
                 model = FillModel(config, seed: common.seed)
                 // Absolute paths: the model's config names its corpus for nmt-fill --eval's baselines.
                 func absolute(_ p: String) -> String {

@@ -6,6 +6,7 @@ import ArgumentParser
 import Foundation
 import NMTCLI
 import NMTInference
+import NMTLayers
 import NMTModel
 import NMTTensor
 import NMTText
@@ -96,7 +97,8 @@ struct NMTTrainCommand: ParsableCommand {
     @Flag(help: "Use an output directory that exists and is not a resumable run.") var force = false
 
     @Option(help: "Embedding size (source and target).") var embedding = 256
-    @Option(help: "Encoder LSTM size per direction.") var encHidden = 256
+    @Option(help: "Encoder cell, both directions: rnn, lstm, peephole, coupled or gru.") var encCell = "lstm"
+    @Option(help: "Encoder size per direction.") var encHidden = 256
     @Option(help: "Encoder layers.") var encLayers = 1
     @Option(help: "Decoder GRU size.") var decHidden = 512
     @Option(help: "Attention size.") var attention = 512
@@ -119,6 +121,7 @@ struct NMTTrainCommand: ParsableCommand {
             guard output != nil else { throw ValidationError("-o/--output is required (or --resume DIR)") }
         }
         if (validSrc == nil) != (validTgt == nil) { throw ValidationError("give both --valid-src and --valid-tgt, or neither") }
+        do { _ = try CellKind.parse(encCell, flag: "--enc-cell") } catch { throw ValidationError("\(error)") }
     }
 
     func langFromName(_ path: String) -> String? {
@@ -178,7 +181,7 @@ struct NMTTrainCommand: ParsableCommand {
             let config = Seq2SeqConfig(sourceVocab: srcV.count, targetVocab: tgtV.count, embedding: embedding,
                                      encoderHidden: encHidden, encoderLayers: encLayers, decoderHidden: decHidden,
                                      attention: attention, preOutput: preOutput, dropout: dropout, labelSmoothing: labelSmoothing,
-                                     tieEmbeddings: tieEmbeddings)
+                                     tieEmbeddings: tieEmbeddings, encoderCell: try CellKind.parse(encCell, flag: "--enc-cell"))
             model = Seq2Seq(config, seed: common.seed)
             record = RunRecord(task: .translation, train: [src!, tgt!], valid: [validSrc, validTgt].compactMap { $0 },
                                maxLength: maxLen, options: options)

@@ -16,7 +16,7 @@ import Testing
         #expect(arena.param(named: "encoder.l0.fwd.W_ih")!.shape == [12, 5])
         #expect(arena.param(named: "encoder.l1.bwd.W_ih")!.shape == [12, 6])
         #expect(arena.param(named: "encoder.l1.bwd.W_hh")!.shape == [12, 3])
-        for l in enc.layers { for lstm in [l.fwd, l.bwd] { #expect(arena.value(lstm.b).array[3..<6].allSatisfy { $0 == 1 }) } }
+        for l in enc.layers { for layer in [l.fwd, l.bwd] { #expect(arena.value(layer.parameters[2]).array[3..<6].allSatisfy { $0 == 1 }) } }
     }
 
     /// Two layers with dropout p = 0.3 between them (the RNG is reseeded inside the loss, so every
@@ -39,7 +39,7 @@ import Testing
             var rng = RNG(seed: 1234)
             let r = enc.forward(arena, x: x.matrix, lengths: lengths, steps: T, cache: cache, rng: &rng, training: true)
             return projectedLoss(r.outputs.ptr, wOut.ptr, count: wOut.count)
-                + projectedLoss(r.finalH.ptr, wH.ptr, count: wH.count) + projectedLoss(r.finalC.ptr, wC.ptr, count: wC.count)
+                + projectedLoss(r.finalH.ptr, wH.ptr, count: wH.count) + projectedLoss(r.finalC!.ptr, wC.ptr, count: wC.count)
         }
         arena.zeroGrads()
         _ = loss()
@@ -86,7 +86,7 @@ import Testing
             for j in 0..<(2 * H) { dH.matrix[slot, j] = Float(sin(Double(j))); dC.matrix[slot, j] = Float(cos(0.5 * Double(j))) }
             arena.zeroGrads()
             enc.backward(arena, x: x.matrix, dOutputs: dOut.matrix, dFinalH: dH.matrix, dFinalC: dC.matrix, dX: nil, cache: cache)
-            let h = (0..<(2 * H)).map { r.finalH[slot, $0] }, c = (0..<(2 * H)).map { r.finalC[slot, $0] }
+            let h = (0..<(2 * H)).map { r.finalH[slot, $0] }, c = (0..<(2 * H)).map { r.finalC![slot, $0] }
             return (out, h, c, Array(UnsafeBufferPointer(start: arena.grads, count: arena.count)))
         }
         let alone = run(lengths: [2], steps: 2, at: 0)

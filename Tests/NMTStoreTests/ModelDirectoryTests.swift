@@ -1,4 +1,5 @@
 import Foundation
+import NMTLayers
 import NMTModel
 import NMTStore
 import NMTTestSupport
@@ -38,7 +39,7 @@ import Testing
             json["target_vocab"] = vocabs.removeValue(forKey: "target")
             json["vocabularies"] = nil; json["corpus"] = nil; json["task"] = nil
             var m = json["model"] as! [String: Any]
-            m["tieEmbeddings"] = nil
+            m["tieEmbeddings"] = nil; m["encoderCell"] = nil
             json["model"] = m
         }
         let loaded = try ModelDirectory.load(dir, as: Seq2Seq.self)
@@ -59,10 +60,55 @@ import Testing
             json["version"] = 1
             json["vocab"] = (json["vocabularies"] as! [String: Any])["text"]
             json["vocabularies"] = nil
+            var m = json["model"] as! [String: Any]
+            m["cell"] = nil
+            json["model"] = m
         }
         let loaded = try ModelDirectory.load(dir, as: FillModel.self)
         #expect(loaded.config.task == .fill && loaded.config.corpus == ["/c/train.en"] && loaded.vocab == v)
         #expect(loaded.config.model == model.config)
+    }
+
+    /// Version 2 had no cell choice: its encoders and fill models were LSTMs.
+    @Test func version2ConfigsReadAsLSTMs() throws {
+        let v = try Self.vocabulary()
+        let dir = makeTemporaryDirectory(prefix: "nmt-store")
+        try ModelDirectory.save(Self.tinySeq2Seq(v, tied: true), sourceVocab: v, targetVocab: v, to: dir)
+        try Self.editConfig(dir) { json in
+            json["version"] = 2
+            var m = json["model"] as! [String: Any]
+            #expect(m["encoderCell"] as? String == "lstm")
+            m["encoderCell"] = nil
+            json["model"] = m
+        }
+        #expect(try ModelDirectory.load(dir, as: Seq2Seq.self).config.model.encoderCell == .lstm)
+        let fillDir = makeTemporaryDirectory(prefix: "nmt-store")
+        try ModelDirectory.save(FillModel(FillConfig(vocab: v.count, embedding: 4, hidden: 3, preOutput: 4), seed: 2),
+                                vocab: v, corpus: [], to: fillDir)
+        try Self.editConfig(fillDir) { json in
+            json["version"] = 2
+            var m = json["model"] as! [String: Any]
+            m["cell"] = nil
+            json["model"] = m
+        }
+        #expect(try ModelDirectory.load(fillDir, as: FillModel.self).config.model.cell == .lstm)
+    }
+
+    /// A model saved with one encoder cell loads with that cell and its own tensors.
+    @Test func theEncoderCellRoundTrips() throws {
+        let v = try Self.vocabulary()
+        for cell in CellKind.sequenceCells {
+            let dir = makeTemporaryDirectory(prefix: "nmt-store")
+            var c = Self.tinySeq2Seq(v, tied: false).config
+            c.encoderCell = cell
+            let model = Seq2Seq(c, seed: 3)
+            try ModelDirectory.save(model, sourceVocab: v, targetVocab: v, to: dir)
+            let loaded = try ModelDirectory.load(dir, as: Seq2Seq.self)
+            #expect(loaded.model.config.encoderCell == cell)
+            #expect(loaded.model.arena.params.map(\.name) == model.arena.params.map(\.name))
+            #expect(Array(UnsafeBufferPointer(start: loaded.model.arena.values, count: loaded.model.arena.count))
+                    == Array(UnsafeBufferPointer(start: model.arena.values, count: model.arena.count)))
+        }
     }
 
     @Test func aTrainingDirectoryResolvesToBestElseLast() throws {

@@ -57,6 +57,10 @@ public protocol RecurrentCell {
                       addBias: Bool, accumulate: Bool)
     /// The arena pointers the step kernels need.
     func stepWeights(_ arena: ParameterArena) -> StepWeights
+    /// What the backward kernel reads; a cell whose parameter gradients are per-row products
+    /// rather than column sums of dProj/dRec (the peephole LSTM's diagonal weights) adds the
+    /// gradient pointers here and accumulates them in `backwardRow`. Default: `stepWeights`.
+    func backwardWeights(_ arena: ParameterArena) -> StepWeights
 
     /// Forward step of one row. proj (G): the input projection (the kernel may overwrite it with
     /// its activations); rec (G): h_prev·W_hhᵀ (may alias `cache`); prev: the state before the
@@ -78,4 +82,8 @@ public protocol RecurrentCell {
 
     /// Adds the bias gradients from dProj (N, G) and dRec (N, G) (column sums) into the arena.
     func accumulateBiasGradients(_ arena: ParameterArena, dProj: MatrixRef, dRec: MatrixRef)
+}
+
+extension RecurrentCell {
+    @inlinable public func backwardWeights(_ arena: ParameterArena) -> StepWeights { stepWeights(arena) }
 }

@@ -129,7 +129,7 @@ public struct RecurrentLayer<Cell: RecurrentCell> {
         let stepD = cache.stepRec.matrix                      // (B, G), reverse only
         if reverse { stepD.zero() }
         let whh = arena.value(cell.W_hh)                      // (G, H)
-        let w = cell.stepWeights(arena)
+        let w = cell.backwardWeights(arena)
         let dh = dStateM.rows(0..<B)                          // (B, H) running dL/dh
         let projP = UnsafePointer(cache.proj.ptr), cacheP = UnsafePointer(cache.rowCache.ptr)
         let histP = cache.history.ptr, initP = cache.initial.ptr, dStateP = dStateM.ptr

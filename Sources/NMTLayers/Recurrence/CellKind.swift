@@ -1,0 +1,141 @@
+// The recurrent cells by name, and one sequence layer over whichever a model's config selects.
+//
+// Names (the flags --enc-cell, --dec-cell, --cell and the model config use them):
+//   rnn        vanilla (Elman) RNN                 Cells/ElmanCell.swift
+//   lstm       LSTM                                Cells/LSTMCell.swift
+//   peephole   peephole LSTM (Gers & Schmidhuber)  Cells/PeepholeLSTMCell.swift
+//   coupled    coupled input–forget LSTM           Cells/CoupledLSTMCell.swift
+//   gru        GRU                                 Cells/GRUCell.swift
+//   esn        echo state network (language models only)
+//   clockwork  clockwork RNN (language models only)
+//
+// `SequenceLayer` dispatches once per sequence call (forward / backward over all T steps) to the
+// sequence loop specialised for the cell: the per-row kernels still inline into their own loop.
+
+import NMTTensor
+
+public enum CellKind: String, CaseIterable, Codable, Sendable {
+    case rnn, lstm, peephole, coupled, gru, esn, clockwork
+
+    /// The cells a translation encoder or decoder may use.
+    public static let sequenceCells: [CellKind] = [.rnn, .lstm, .peephole, .coupled, .gru]
+
+    /// Parses a cell name among `allowed`; an unknown or unsupported name is an error that lists them.
+    public static func parse(_ name: String, allowed: [CellKind] = sequenceCells, flag: String) throws -> CellKind {
+        guard let kind = CellKind(rawValue: name), allowed.contains(kind) else {
+            throw CellKindError(name: name, flag: flag, allowed: allowed)
+        }
+        return kind
+    }
+
+    /// State parts of width H: (h, c) for the LSTM family, (h) otherwise.
+    public var stateParts: Int {
+        switch self {
+        case .lstm, .peephole, .coupled: return 2
+        case .rnn, .gru, .esn, .clockwork: return 1
+        }
+    }
+}
+
+public struct CellKindError: Error, CustomStringConvertible, Equatable {
+    public let name: String
+    public let flag: String
+    public let allowed: [CellKind]
+    public var description: String {
+        let known = CellKind(rawValue: name) != nil
+        return "\(flag): \(known ? "cell \"\(name)\" is not available here" : "unknown cell \"\(name)\""); "
+            + "choose one of: \(allowed.map(\.rawValue).joined(separator: " "))"
+    }
+}
+
+/// One direction, one layer of any sequence cell over a padded, time-major batch.
+public enum SequenceLayer {
+    case rnn(RecurrentLayer<ElmanCell>)
+    case lstm(RecurrentLayer<LSTMCell>)
+    case peephole(RecurrentLayer<PeepholeLSTMCell>)
+    case coupled(RecurrentLayer<CoupledLSTMCell>)
+    case gru(RecurrentLayer<GRUCell>)
+
+    /// Registers the cell's parameters under `name` (see each cell's init). `orthogonalRecurrent`
+    /// applies to the LSTM (the other cells' W_hh are orthogonal already).
+    public init(_ kind: CellKind, _ arena: ParameterArena, name: String, input: Int, hidden: Int, reverse: Bool = false,
+                orthogonalRecurrent: Bool = false) {
+        switch kind {
+        case .rnn: self = .rnn(RecurrentLayer(cell: ElmanCell(arena, name: name, input: input, hidden: hidden), reverse: reverse))
+        case .lstm: self = .lstm(LSTM(arena, name: name, input: input, hidden: hidden, reverse: reverse,
+                                      orthogonalRecurrent: orthogonalRecurrent))
+        case .peephole: self = .peephole(RecurrentLayer(cell: PeepholeLSTMCell(arena, name: name, input: input, hidden: hidden),
+                                                        reverse: reverse))
+        case .coupled: self = .coupled(RecurrentLayer(cell: CoupledLSTMCell(arena, name: name, input: input, hidden: hidden),
+                                                      reverse: reverse))
+        case .gru: self = .gru(RecurrentLayer(cell: GRUCell(arena, name: name, input: input, hidden: hidden), reverse: reverse))
+        case .esn, .clockwork: preconditionFailure("\(kind.rawValue) is not a sequence-layer cell")
+        }
+    }
+
+    public var kind: CellKind {
+        switch self {
+        case .rnn: return .rnn
+        case .lstm: return .lstm
+        case .peephole: return .peephole
+        case .coupled: return .coupled
+        case .gru: return .gru
+        }
+    }
+
+    public var hidden: Int {
+        switch self {
+        case .rnn(let l): return l.hidden
+        case .lstm(let l): return l.hidden
+        case .peephole(let l): return l.hidden
+        case .coupled(let l): return l.hidden
+        case .gru(let l): return l.hidden
+        }
+    }
+
+    /// The cell's parameters in registration order.
+    public var parameters: [Param] {
+        switch self {
+        case .rnn(let l): return [l.cell.W_ih, l.cell.W_hh, l.cell.b]
+        case .lstm(let l): return [l.cell.W_ih, l.cell.W_hh, l.cell.b]
+        case .peephole(let l): return [l.cell.W_ih, l.cell.W_hh, l.cell.b, l.cell.peephole]
+        case .coupled(let l): return [l.cell.W_ih, l.cell.W_hh, l.cell.b]
+        case .gru(let l): return [l.cell.W_ih, l.cell.W_hh, l.cell.b_ih, l.cell.b_hh]
+        }
+    }
+
+    /// The LSTM family's forget-gate start (see each cell); nothing for the others. Once, after
+    /// `arena.allocate(seed:)`.
+    public func initializeForgetBias(_ arena: ParameterArena) {
+        switch self {
+        case .lstm(let l): l.cell.initializeForgetBias(arena)
+        case .peephole(let l): l.cell.initializeForgetBias(arena)
+        case .coupled(let l): l.cell.initializeForgetBias(arena)
+        case .rnn, .gru: break
+        }
+    }
+
+    /// See `RecurrentLayer.forward`: initial / final list the state parts ((h, c) or (h)).
+    public func forward(_ arena: ParameterArena, x: MatrixRef, lengths: [Int], steps T: Int, initial: [MatrixRef?] = [],
+                        outputs: MatrixRef, final: [MatrixRef?], cache: RecurrentCache) {
+        switch self {
+        case .rnn(let l): l.forward(arena, x: x, lengths: lengths, steps: T, initial: initial, outputs: outputs, final: final, cache: cache)
+        case .lstm(let l): l.forward(arena, x: x, lengths: lengths, steps: T, initial: initial, outputs: outputs, final: final, cache: cache)
+        case .peephole(let l): l.forward(arena, x: x, lengths: lengths, steps: T, initial: initial, outputs: outputs, final: final, cache: cache)
+        case .coupled(let l): l.forward(arena, x: x, lengths: lengths, steps: T, initial: initial, outputs: outputs, final: final, cache: cache)
+        case .gru(let l): l.forward(arena, x: x, lengths: lengths, steps: T, initial: initial, outputs: outputs, final: final, cache: cache)
+        }
+    }
+
+    /// See `RecurrentLayer.backward`.
+    public func backward(_ arena: ParameterArena, x: MatrixRef, dOutputs: MatrixRef?, dFinal: [MatrixRef?], dX: MatrixRef?,
+                         accumulateDX: Bool, dInitial: [MatrixRef?] = [], cache: RecurrentCache) {
+        switch self {
+        case .rnn(let l): l.backward(arena, x: x, dOutputs: dOutputs, dFinal: dFinal, dX: dX, accumulateDX: accumulateDX, dInitial: dInitial, cache: cache)
+        case .lstm(let l): l.backward(arena, x: x, dOutputs: dOutputs, dFinal: dFinal, dX: dX, accumulateDX: accumulateDX, dInitial: dInitial, cache: cache)
+        case .peephole(let l): l.backward(arena, x: x, dOutputs: dOutputs, dFinal: dFinal, dX: dX, accumulateDX: accumulateDX, dInitial: dInitial, cache: cache)
+        case .coupled(let l): l.backward(arena, x: x, dOutputs: dOutputs, dFinal: dFinal, dX: dX, accumulateDX: accumulateDX, dInitial: dInitial, cache: cache)
+        case .gru(let l): l.backward(arena, x: x, dOutputs: dOutputs, dFinal: dFinal, dX: dX, accumulateDX: accumulateDX, dInitial: dInitial, cache: cache)
+        }
+    }
+}
