@@ -3,15 +3,17 @@
 //
 // For t in 0..<Ty (B sentences, time-major rows t·B + b):
 //   x_t        = [e_t ; c_{t−1}]                       (B, E + C), c_{−1} = 0   (input feeding)
-//   s_t        = GRU(x_t, s_{t−1})                     (B, Hd), s_{−1} = s0
+//   s_t        = cell(x_t, s_{t−1})                    (B, Hd), s_{−1} = s0 (GRU unless config.cell says
+//                                                     another; a cell state c starts at 0)
 //   α_t, c_t   = attention(s_t, keys, encOut, srcLen)  (B, Tx), (B, C)
 // then, for all Ty·B rows at once:
 //   o          = dropout(tanh(W_o·[s ; c] + b_o))      (Ty·B, P)
 // The caller applies the output projection P → V and the loss over all rows at once.
 //
-// Batching (docs/layers.md, one gemm for the input side of all steps): the embedding part of every step's GRU input projection is ONE gemm
-// (Ty·B, E)·(E, 3Hd) before the loop; per step only c_{t−1}·W_icᵀ, s_{t−1}·W_hhᵀ (one gemm for the
-// three gates) and the query s_t·W_qᵀ run. The attention keys are computed once per batch; the
+// Batching (docs/layers.md, one gemm for the input side of all steps): the embedding part of every step's input projection is ONE gemm
+// (Ty·B, E)·(E, G) before the loop; per step only c_{t−1}·W_icᵀ, s_{t−1}·W_hhᵀ (one gemm for all
+// gates) and the query s_t·W_qᵀ run. The cell steps through DecoderCell.swift (the kernels the
+// sequence loop runs). The attention keys are computed once per batch; the
 // pre-output is two gemms over Ty·B rows after the loop (W_o split by columns: no concatenation).
 // In the backward pass only the gemms that carry the recurrence run per step; every weight
 // gradient (W_ih both parts, W_hh, W_q, U_k, W_o) is one gemm over all Ty·B rows after the loop.
@@ -21,7 +23,7 @@
 // pass ignores its dO and gives it exactly zero gradient everywhere, so a sentence's outputs and
 // gradients do not depend on the other sentences of the batch.
 //
-// Parameters: decoder.gru.{W_ih (3Hd, E+C), W_hh (3Hd, Hd), b_ih, b_hh},
+// Parameters: decoder.<cell>.{…} (GRU: decoder.gru.{W_ih (3Hd, E+C), W_hh (3Hd, Hd), b_ih, b_hh}),
 // decoder.attn.{W_q (A, Hd), U_k (A, C), b (A), v (A)}, decoder.out.{weight (P, Hd+C), bias (P)}.
 
 import NMTLayers
@@ -35,16 +37,17 @@ public struct DecoderConfig: Codable, Sendable, Equatable {
     public var attention: Int   // A
     public var preOutput: Int   // P
     public var dropout: Float   // on o
+    public var cell: CellKind   // the recurrent cell
     public init(embedding: Int = 256, context: Int = 512, hidden: Int = 512, attention: Int = 512,
-                preOutput: Int = 512, dropout: Float = 0.3) {
+                preOutput: Int = 512, dropout: Float = 0.3, cell: CellKind = .gru) {
         self.embedding = embedding; self.context = context; self.hidden = hidden
-        self.attention = attention; self.preOutput = preOutput; self.dropout = dropout
+        self.attention = attention; self.preOutput = preOutput; self.dropout = dropout; self.cell = cell
     }
 }
 
 public final class Decoder {
     public let config: DecoderConfig
-    public let gru: GRU             // decoder.gru, input E + C
+    public let cell: DecoderCell    // decoder.<cell>, input E + C
     public let attention: Attention // decoder.attn
     public let out: Linear          // decoder.out, (Hd + C) → P
     public var dropout: Dropout
@@ -56,10 +59,13 @@ public final class Decoder {
     private var training = false
     private var embRef: MatrixRef?                // (Ty·B, E) the caller's, until backward
     private var encRef: MatrixRef?                // (Tx·B, C) the caller's, until backward
-    private let xProjB = GrowBuffer()   // (Ty·B, 3Hd)   input projection, embedding + context parts
-    private let hB = GrowBuffer()       // ((Ty+1)·B, Hd) rows 0..<B = s0, then s_t at rows (t+1)·B
+    private let xProjB = GrowBuffer()   // (Ty·B, G)     input projection, embedding + context parts
+                                        //               (then whatever the cell's kernel leaves there)
+    private let hB = GrowBuffer()       // (Ps·(Ty+1)·B, Hd) state part p in rows p·(Ty+1)·B …; in each,
+                                        //               rows 0..<B = s0 (c: 0), then s_t at rows (t+1)·B
     private let ctxB = GrowBuffer()     // ((Ty+1)·B, C)  rows 0..<B = 0 (c_{−1}), then c_t
-    private let gatesB = GrowBuffer()   // (Ty·B, 4Hd)   [r | z | n | hn]
+    private let gatesB = GrowBuffer()   // (Ty·B, K)     the cell's per-row cache (GRU: [r | z | n | hn])
+    private let recB = GrowBuffer()     // (B, G)        s_{t−1}·W_hhᵀ of one step
     private let qB = GrowBuffer()       // (Ty·B, A)
     private let alphaB = GrowBuffer()   // (Ty·B, Tx)
     private let keysB = GrowBuffer()    // (Tx·B, A)
@@ -70,16 +76,17 @@ public final class Decoder {
     private let dPreB = GrowBuffer()    // (Ty·B, P)
     private let dSB = GrowBuffer()      // (Ty·B, Hd)
     private let dCB = GrowBuffer()      // (Ty·B, C)
-    private let dXProjB = GrowBuffer()  // (Ty·B, 3Hd)
-    private let dHProjB = GrowBuffer()  // (Ty·B, 3Hd)
+    private let dXProjB = GrowBuffer()  // (Ty·B, G)
+    private let dHProjB = GrowBuffer()  // (Ty·B, G)     (unused by a shared-gradient cell)
     private let dQB = GrowBuffer()      // (Ty·B, A)
     private let dKeysB = GrowBuffer()   // (Tx·B, A)
-    private let dhB = GrowBuffer()      // (B, Hd)
+    private let dhB = GrowBuffer()      // (Ps·B, Hd)    running dL/dstate, part p in rows p·B …
     private let scratchB = GrowBuffer() // (Tx)
 
     public init(_ arena: ParameterArena, config: DecoderConfig, name: String = "decoder") {
         self.config = config
-        gru = GRU(arena, name: "\(name).gru", input: config.embedding + config.context, hidden: config.hidden)
+        cell = DecoderCell(config.cell, arena, name: "\(name).\(config.cell.rawValue)", input: config.embedding + config.context,
+                           hidden: config.hidden)
         attention = Attention(arena, name: "\(name).attn", query: config.hidden, context: config.context,
                               attention: config.attention)
         out = Linear(arena, name: "\(name).out", input: config.hidden + config.context, output: config.preOutput)
@@ -117,13 +124,18 @@ public final class Decoder {
         for t in 0..<Ty { for b in 0..<B { active.append(t < tgtLengths[b] ? 1 : 0) } }
         let N = Ty * B
 
-        let xProj = xProjB.matrix(N, 3 * H)
-        let hAll = hB.matrix(N + B, H), ctxAll = ctxB.matrix(N + B, C)
-        let gates = gatesB.matrix(N, 4 * H), q = qB.matrix(N, A), alpha = alphaB.matrix(N, Tx)
+        let G = cell.gateWidth, K = cell.cacheWidth, Ps = cell.stateParts
+        let xProj = xProjB.matrix(N, G)
+        let stateAll = hB.matrix(Ps * (N + B), H), ctxAll = ctxB.matrix(N + B, C)
+        let hAll = stateAll.rows(0..<N + B)
+        let gates = gatesB.matrix(N, K), rec = recB.matrix(B, G)
+        let q = qB.matrix(N, A), alpha = alphaB.matrix(N, Tx)
         let keys = keysB.matrix(Tx * B, A)
+        let states = StateRows(stateAll.ptr, stride: (N + B) * H)
 
-        gru.projectInput(arena, targetEmbedded, columns: 0..<E, into: xProj)   // one gemm, + b_ih
+        cell.projectInput(arena, targetEmbedded, columns: 0..<E, into: xProj)   // one gemm (+ b_ih for a GRU)
         hAll.rows(0..<B).copy(from: s0)
+        for p in 1..<Ps { stateAll.rows(p * (N + B) ..< p * (N + B) + B).zero() }
         ctxAll.rows(0..<B).zero()
         attention.computeKeys(arena, encOut: encOut, into: keys)
         srcLen.withUnsafeBufferPointer { lens in
@@ -132,11 +144,12 @@ public final class Decoder {
                     let rows = t * B ..< (t + 1) * B, next = (t + 1) * B ..< (t + 2) * B
                     let xp = xProj.rows(rows)
                     if t > 0 {
-                        gru.projectInput(arena, ctxAll.rows(rows), columns: E..<E + C, into: xp,
-                                         addBias: false, accumulate: true)
+                        cell.projectInput(arena, ctxAll.rows(rows), columns: E..<E + C, into: xp,
+                                          addBias: false, accumulate: true)
                     }
-                    gru.step(arena, xProj: xp, hPrev: hAll.rows(rows), gates: gates.rows(rows),
-                             hNew: hAll.rows(next), active: act.baseAddress! + t * B)
+                    cell.forwardStep(arena, rows: B, proj: xp, prev: StateRows(states.base + t * B * H, stride: states.stride),
+                                     next: StateRows(states.base + (t + 1) * B * H, stride: states.stride), rec: rec,
+                                     cache: gates.rows(rows), active: act.baseAddress! + t * B)
                     attention.query(arena, state: hAll.rows(next), into: q.rows(rows))
                     attention.scoreAndContext(arena, q: q.rows(rows), keys: keys, encOut: encOut, batch: B,
                                               srcLengths: lens.baseAddress!, active: act.baseAddress! + t * B,
@@ -169,8 +182,10 @@ public final class Decoder {
         let E = config.embedding, C = config.context, H = config.hidden, A = config.attention, P = config.preOutput
         precondition(dO.rows == N && dO.cols == P && dTargetEmbedded.rows == N && dTargetEmbedded.cols == E)
         precondition(dEncOut.rows == Tx * B && dEncOut.cols == C && dS0.rows == B && dS0.cols == H)
-        let hAll = hB.matrix(N + B, H), ctxAll = ctxB.matrix(N + B, C)
-        let gates = gatesB.matrix(N, 4 * H), q = qB.matrix(N, A), alpha = alphaB.matrix(N, Tx)
+        let G = cell.gateWidth, K = cell.cacheWidth, Ps = cell.stateParts
+        let stateAll = hB.matrix(Ps * (N + B), H), ctxAll = ctxB.matrix(N + B, C)
+        let hAll = stateAll.rows(0..<N + B), states = StateRows(stateAll.ptr, stride: (N + B) * H)
+        let gates = gatesB.matrix(N, K), q = qB.matrix(N, A), alpha = alphaB.matrix(N, Tx)
         let keys = keysB.matrix(Tx * B, A), oT = oTanhB.matrix(N, P)
         let S = hAll.rows(B..<N + B), Cx = ctxAll.rows(B..<N + B)
         guard let emb = embRef, let enc = encRef else { preconditionFailure("Decoder.backward before forward") }
@@ -200,14 +215,15 @@ public final class Decoder {
         gemm(dPre, wo.cols(0..<H), into: dS)
         gemm(dPre, wo.cols(H..<H + C), into: dC)
 
-        let dXProj = dXProjB.matrix(N, 3 * H), dHProj = dHProjB.matrix(N, 3 * H), dQ = dQB.matrix(N, A)
-        let dKeys = dKeysB.matrix(Tx * B, A), dh = dhB.matrix(B, H)
+        let dXProj = dXProjB.matrix(N, G), dQ = dQB.matrix(N, A)
+        let dHProj = cell.sharedGateGradient ? dXProj : dHProjB.matrix(N, G)
+        let dKeys = dKeysB.matrix(Tx * B, A), dState = dhB.matrix(Ps * B, H), dh = dState.rows(0..<B)
         let scratch = scratchB.matrix(1, Tx).ptr
         dKeys.zero()
-        dh.zero()
-        let wq = arena.value(attention.W_q), whh = arena.value(gru.W_hh)
-        let wic = arena.value(gru.W_ih).cols(E..<E + C)
-        let bHH = gru.cell.stepWeights(arena), xProj = xProjB.matrix(N, 3 * H)
+        dState.zero()
+        let wq = arena.value(attention.W_q), whh = arena.value(cell.W_hh)
+        let wic = arena.value(cell.W_ih).cols(E..<E + C)
+        let xProj = xProjB.matrix(N, G)
         srcLen.withUnsafeBufferPointer { lens in
             active.withUnsafeBufferPointer { act in
                 for t in stride(from: Ty - 1, through: 0, by: -1) {
@@ -219,15 +235,12 @@ public final class Decoder {
                                                       dQ: dQ.rows(rows), dKeys: dKeys, dEncOut: dEncOut, scratch: scratch)
                     let ds = dS.rows(rows)
                     gemm(dQ.rows(rows), wq, into: ds, beta: 1)            // ∂s_t via the query
-                    // The GRU cell's backward step (the one the sequence loop runs), per row:
+                    // The cell's backward step (the kernels the sequence loop runs), per row:
                     // ∂s_t = dh (from step t+1) + ds; dh becomes the direct part of ∂s_{t−1}.
-                    for b in 0..<B {
-                        let row = rows.lowerBound + b
-                        gru.cell.backwardRow(bHH, proj: xProj.row(row), cache: gates.row(row),
-                                             prev: StateRow(hAll.row(row), stride: 0), dOut: ds.row(b),
-                                             dState: StateRow(dh.row(b), stride: 0),
-                                             dProj: dXProj.row(row), dRec: dHProj.row(row))
-                    }
+                    cell.backwardStep(arena, rows: B, proj: xProj.rows(rows), cache: gates.rows(rows),
+                                      prev: StateRows(states.base + t * B * H, stride: states.stride), dOut: ds,
+                                      dState: StateRows(dState.ptr, stride: B * H), dProj: dXProj.rows(rows),
+                                      dRec: dHProj.rows(rows), active: act.baseAddress! + t * B)
                     gemm(dHProj.rows(rows), whh, into: dh, beta: 1)       // ∂s_{t−1}
                     if t > 0 { gemm(dXProj.rows(rows), wic, into: dC.rows(rows.lowerBound - B ..< rows.lowerBound), beta: 1) }
                 }
@@ -235,13 +248,12 @@ public final class Decoder {
         }
         dS0.copy(from: dh)
         // Weight gradients over all rows at once.
-        gemm(dHProj, transA: true, hAll.rows(0..<N), into: arena.grad(gru.W_hh), beta: 1)
-        accumulateColumnSums(of: dHProj, into: arena.grad(gru.b_hh).ptr)
-        let gwih = arena.grad(gru.W_ih)
+        gemm(dHProj, transA: true, hAll.rows(0..<N), into: arena.grad(cell.W_hh), beta: 1)
+        let gwih = arena.grad(cell.W_ih)
         gemm(dXProj, transA: true, emb, into: gwih.cols(0..<E), beta: 1)
         gemm(dXProj, transA: true, ctxAll.rows(0..<N), into: gwih.cols(E..<E + C), beta: 1)
-        accumulateColumnSums(of: dXProj, into: arena.grad(gru.b_ih).ptr)
-        gemm(dXProj, arena.value(gru.W_ih).cols(0..<E), into: dTargetEmbedded)
+        cell.accumulateBiasGradients(arena, dProj: dXProj, dRec: dHProj)
+        gemm(dXProj, arena.value(cell.W_ih).cols(0..<E), into: dTargetEmbedded)
         attention.queryBackward(arena, states: S, dQ: dQ, dS: nil)
         attention.finishBackward(arena, encOut: enc, dKeys: dKeys, dEncOut: dEncOut)
     }
@@ -259,6 +271,7 @@ public final class Decoder {
         st.encOut.matrix.copy(from: encOut)
         attention.computeKeys(arena, encOut: st.encOut.matrix, into: st.keys.matrix)
         st.rows = bs
+        st.state.zero()
         st.hidden.copy(from: s0)
         st.context.zero()
         st.attentionWeights.zero()
@@ -273,12 +286,14 @@ public final class Decoder {
     public func step(_ arena: ParameterArena, prevEmbedded: MatrixRef, state st: DecoderState) -> MatrixRef {
         let R = st.rows, E = config.embedding, C = config.context, H = config.hidden
         precondition(prevEmbedded.rows == R && prevEmbedded.cols == E)
-        let xp = st.xProjB.matrix(R, 3 * H), gates = st.gatesB.matrix(R, 4 * H)
+        let xp = st.xProjB.matrix(R, cell.gateWidth), rec = st.recB.matrix(R, cell.gateWidth)
+        let gates = st.gatesB.matrix(R, cell.cacheWidth)
         let q = st.qB.matrix(R, config.attention), o = st.oB.matrix(R, config.preOutput)
         let h = st.hidden, c = st.context
-        gru.projectInput(arena, prevEmbedded, columns: 0..<E, into: xp)
-        gru.projectInput(arena, c, columns: E..<E + C, into: xp, addBias: false, accumulate: true)
-        gru.step(arena, xProj: xp, hPrev: h, gates: gates, hNew: h)          // in place
+        cell.projectInput(arena, prevEmbedded, columns: 0..<E, into: xp)
+        cell.projectInput(arena, c, columns: E..<E + C, into: xp, addBias: false, accumulate: true)
+        let rows = StateRows(st.state.ptr, stride: R * H)
+        cell.forwardStep(arena, rows: R, proj: xp, prev: rows, next: rows, rec: rec, cache: gates, active: nil)  // in place
         attention.query(arena, state: h, into: q)
         st.srcLen.withUnsafeBufferPointer { lens in
             st.sentence.withUnsafeBufferPointer { sent in
@@ -308,9 +323,9 @@ public final class DecoderState {
     let srcLen: [Int]
     let encOut: Tensor             // (Tx·Bs, C)
     let keys: Tensor               // (Tx·Bs, A)
-    private var hB = GrowBuffer(), cB = GrowBuffer(), aB = GrowBuffer()
+    private var hB = GrowBuffer(), cB = GrowBuffer(), aB = GrowBuffer()      // state (Ps·R, Hd), context, α
     private var hB2 = GrowBuffer(), cB2 = GrowBuffer(), aB2 = GrowBuffer()
-    let xProjB = GrowBuffer(), gatesB = GrowBuffer(), qB = GrowBuffer(), oB = GrowBuffer()
+    let xProjB = GrowBuffer(), recB = GrowBuffer(), gatesB = GrowBuffer(), qB = GrowBuffer(), oB = GrowBuffer()
     private var sentence2: [Int32] = []
 
     init(config: DecoderConfig, batch: Int, sourceSteps: Int, srcLengths: [Int]) {
@@ -319,8 +334,10 @@ public final class DecoderState {
         keys = Tensor([sourceSteps * batch, config.attention])
     }
 
+    /// The recurrent state (Ps·R, Hd): part p of row r at row p·R + r (part 0 = the hidden state).
+    public var state: MatrixRef { hB.matrix(config.cell.stateParts * rows, config.hidden) }
     /// Hidden states s (R, Hd).
-    public var hidden: MatrixRef { hB.matrix(rows, config.hidden) }
+    public var hidden: MatrixRef { state.rows(0..<rows) }
     /// Last contexts c (R, C).
     public var context: MatrixRef { cB.matrix(rows, config.context) }
     /// Attention weights of the last step (R, Tx); exactly 0 beyond each row's source length.
@@ -331,13 +348,13 @@ public final class DecoderState {
     /// Keeps rows `indices` in that order (indices may repeat, e.g. to expand each sentence
     /// into K beams, or to follow beam back-pointers): new row i = old row indices[i].
     public func select(_ indices: [Int]) {
-        let H = config.hidden, C = config.context, T = sourceSteps, n = indices.count
-        let h = hidden, c = context, a = attentionWeights
-        let h2 = hB2.matrix(n, H), c2 = cB2.matrix(n, C), a2 = aB2.matrix(n, T)
+        let H = config.hidden, C = config.context, T = sourceSteps, n = indices.count, Ps = config.cell.stateParts
+        let h = state, c = context, a = attentionWeights
+        let h2 = hB2.matrix(Ps * n, H), c2 = cB2.matrix(n, C), a2 = aB2.matrix(n, T)
         sentence2.removeAll(keepingCapacity: true)
         for (i, r) in indices.enumerated() {
             precondition(r >= 0 && r < rows, "row \(r) outside 0..<\(rows)")
-            h2.row(i).update(from: h.row(r), count: H)
+            for p in 0..<Ps { h2.row(p * n + i).update(from: h.row(p * rows + r), count: H) }
             c2.row(i).update(from: c.row(r), count: C)
             a2.row(i).update(from: a.row(r), count: T)
             sentence2.append(sentence[r])

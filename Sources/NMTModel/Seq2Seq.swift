@@ -1,5 +1,5 @@
 // The translation model: embeddings → stacked bidirectional encoder (LSTM, or the cell
-// config.encoderCell names) → bridge → GRU attention decoder
+// config.encoderCell names) → bridge → attention decoder (GRU, or config.decoderCell)
 // with input feeding → output projection → label-smoothed cross-entropy.
 //
 //   srcIds (Tx·B) ─ srcEmbed ─ dropout ─► (Tx·B, E) ─ encoder ─► encOut (Tx·B, 2H), finalH (B, 2H)
@@ -35,20 +35,23 @@ public struct Seq2SeqConfig: Codable, Sendable, Equatable {
     public var tieEmbeddings = false
     /// The encoder's recurrent cell (both directions, every layer).
     public var encoderCell: CellKind = .lstm
+    /// The decoder's recurrent cell (its cell state, if any, starts at 0).
+    public var decoderCell: CellKind = .gru
 
     public init(sourceVocab: Int, targetVocab: Int, embedding: Int = 256, encoderHidden: Int = 256,
                 encoderLayers: Int = 1, decoderHidden: Int = 512, attention: Int = 512, preOutput: Int = 512,
                 dropout: Float = 0.3, labelSmoothing: Float = 0.1, tieEmbeddings: Bool = false,
-                encoderCell: CellKind = .lstm) {
+                encoderCell: CellKind = .lstm, decoderCell: CellKind = .gru) {
         self.sourceVocab = sourceVocab; self.targetVocab = targetVocab; self.embedding = embedding
         self.encoderHidden = encoderHidden; self.encoderLayers = encoderLayers; self.decoderHidden = decoderHidden
         self.attention = attention; self.preOutput = preOutput; self.dropout = dropout
         self.labelSmoothing = labelSmoothing; self.tieEmbeddings = tieEmbeddings; self.encoderCell = encoderCell
+        self.decoderCell = decoderCell
     }
 
     public var decoderConfig: DecoderConfig {
         DecoderConfig(embedding: embedding, context: 2 * encoderHidden, hidden: decoderHidden,
-                      attention: attention, preOutput: preOutput, dropout: dropout)
+                      attention: attention, preOutput: preOutput, dropout: dropout, cell: decoderCell)
     }
 }
 
@@ -112,7 +115,7 @@ public final class Seq2Seq {
         }
         embeddingDropout = Dropout(p: config.dropout)
         arena.allocate(seed: seed)
-        if seed != nil { encoder.initializeForgetBias(arena) }
+        if seed != nil { encoder.initializeForgetBias(arena); decoder.cell.initializeForgetBias(arena) }
     }
 
     /// Forward and backward over one batch; parameter gradients are accumulated (+=).

@@ -28,6 +28,13 @@ public protocol StoredModel: AnyObject {
     var arena: ParameterArena { get }
     /// A model of this shape; a nil seed leaves the weights zero (they come from a file).
     init(_ config: Config, seed: UInt64?)
+    /// When weights do not fit the config: what differs, said in the config's terms (e.g. the
+    /// cell the weights were trained with), or nil to report the first tensor that differs.
+    static func describeMismatch(_ config: Config, shapes: [String: [Int]]) -> String?
+}
+
+extension StoredModel {
+    public static func describeMismatch(_ config: Config, shapes: [String: [Int]]) -> String? { nil }
 }
 
 /// A model read from a directory, with its file config and vocabularies.
@@ -129,11 +136,17 @@ public enum ModelDirectory {
             throw ModelDirectoryError.weights(path: weightsPath, reason: "cannot read the weights file")
         }
         let model = Model(config.model, seed: nil)   // weights come from the file
+        let tensors: [String: SafetensorsEntry]
         do {
-            let (tensors, _) = try Safetensors.decode(Array(data))
-            try Safetensors.load(tensors, into: model.arena)
+            tensors = try Safetensors.decode(Array(data)).tensors
         } catch {
             throw ModelDirectoryError.weights(path: weightsPath, reason: "\(error)")
+        }
+        do {
+            try Safetensors.load(tensors, into: model.arena)
+        } catch {
+            let why = Model.describeMismatch(config.model, shapes: tensors.mapValues(\.shape)) ?? "\(error)"
+            throw ModelDirectoryError.weights(path: weightsPath, reason: why)
         }
         return LoadedModel(directory: dir, config: config, vocabularies: vocabularies, model: model)
     }

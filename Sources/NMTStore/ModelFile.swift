@@ -118,12 +118,14 @@ public enum ModelFileMigration {
     }
 
     /// Version 2 had no recurrent-cell choice: every translation encoder and every fill model
-    /// was an LSTM ("encoderCell" / "cell" = "lstm").
+    /// was an LSTM, every decoder a GRU ("encoderCell" / "cell" = "lstm", "decoderCell" = "gru").
     static func fromVersion2(_ v2: [String: Any]) -> [String: Any] {
         var json = v2
         if var model = v2["model"] as? [String: Any] {
             switch v2["task"] as? String {
-            case ModelTask.translation.rawValue: if model["encoderCell"] == nil { model["encoderCell"] = CellKind.lstm.rawValue }
+            case ModelTask.translation.rawValue:
+                if model["encoderCell"] == nil { model["encoderCell"] = CellKind.lstm.rawValue }
+                if model["decoderCell"] == nil { model["decoderCell"] = CellKind.gru.rawValue }
             case ModelTask.fill.rawValue: if model["cell"] == nil { model["cell"] = CellKind.lstm.rawValue }
             default: break
             }

@@ -1,6 +1,7 @@
 // The models a directory can hold, one conformance per task: its config type and vocabularies.
 // A new task (a language model, say) adds a case to ModelTask and a conformance here.
 
+import NMTLayers
 import NMTModel
 import NMTText
 
@@ -8,12 +9,29 @@ extension Seq2Seq: StoredModel {
     public static var task: ModelTask { .translation }
     public static var vocabularyRoles: [String] { ["source", "target"] }
     public static func vocabularySizes(_ config: Seq2SeqConfig) -> [Int] { [config.sourceVocab, config.targetVocab] }
+
+    public static func describeMismatch(_ config: Seq2SeqConfig, shapes: [String: [Int]]) -> String? {
+        var parts: [String] = []
+        if let found = CellKind.detect(prefix: "encoder.l0.fwd.", shapes: shapes), found != config.encoderCell {
+            parts.append("the weights hold a \(found.rawValue) encoder, the config names \(config.encoderCell.rawValue)")
+        }
+        if let found = CellKind.sequenceCells.first(where: { shapes["decoder.\($0.rawValue).W_hh"] != nil }),
+           found != config.decoderCell {
+            parts.append("the weights hold a \(found.rawValue) decoder, the config names \(config.decoderCell.rawValue)")
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: "; ")
+    }
 }
 
 extension FillModel: StoredModel {
     public static var task: ModelTask { .fill }
     public static var vocabularyRoles: [String] { ["text"] }
     public static func vocabularySizes(_ config: FillConfig) -> [Int] { [config.vocab] }
+
+    public static func describeMismatch(_ config: FillConfig, shapes: [String: [Int]]) -> String? {
+        guard let found = CellKind.detect(prefix: "fwd.l0.", shapes: shapes), found != config.cell else { return nil }
+        return "the weights hold a \(found.rawValue) model, the config names \(config.cell.rawValue)"
+    }
 }
 
 extension LoadedModel where Model == Seq2Seq {

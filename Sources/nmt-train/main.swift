@@ -100,7 +100,8 @@ struct NMTTrainCommand: ParsableCommand {
     @Option(help: "Encoder cell, both directions: rnn, lstm, peephole, coupled or gru.") var encCell = "lstm"
     @Option(help: "Encoder size per direction.") var encHidden = 256
     @Option(help: "Encoder layers.") var encLayers = 1
-    @Option(help: "Decoder GRU size.") var decHidden = 512
+    @Option(help: "Decoder cell: rnn, lstm, peephole, coupled or gru.") var decCell = "gru"
+    @Option(help: "Decoder size.") var decHidden = 512
     @Option(help: "Attention size.") var attention = 512
     @Option(help: "Pre-output layer size.") var preOutput = 512
     @Option(help: "Dropout.") var dropout: Float = 0.3
@@ -121,7 +122,10 @@ struct NMTTrainCommand: ParsableCommand {
             guard output != nil else { throw ValidationError("-o/--output is required (or --resume DIR)") }
         }
         if (validSrc == nil) != (validTgt == nil) { throw ValidationError("give both --valid-src and --valid-tgt, or neither") }
-        do { _ = try CellKind.parse(encCell, flag: "--enc-cell") } catch { throw ValidationError("\(error)") }
+        do {
+            _ = try CellKind.parse(encCell, flag: "--enc-cell")
+            _ = try CellKind.parse(decCell, flag: "--dec-cell")
+        } catch { throw ValidationError("\(error)") }
     }
 
     func langFromName(_ path: String) -> String? {
@@ -181,7 +185,8 @@ struct NMTTrainCommand: ParsableCommand {
             let config = Seq2SeqConfig(sourceVocab: srcV.count, targetVocab: tgtV.count, embedding: embedding,
                                      encoderHidden: encHidden, encoderLayers: encLayers, decoderHidden: decHidden,
                                      attention: attention, preOutput: preOutput, dropout: dropout, labelSmoothing: labelSmoothing,
-                                     tieEmbeddings: tieEmbeddings, encoderCell: try CellKind.parse(encCell, flag: "--enc-cell"))
+                                     tieEmbeddings: tieEmbeddings, encoderCell: try CellKind.parse(encCell, flag: "--enc-cell"),
+                                     decoderCell: try CellKind.parse(decCell, flag: "--dec-cell"))
             model = Seq2Seq(config, seed: common.seed)
             record = RunRecord(task: .translation, train: [src!, tgt!], valid: [validSrc, validTgt].compactMap { $0 },
                                maxLength: maxLen, options: options)

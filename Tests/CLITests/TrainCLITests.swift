@@ -70,6 +70,36 @@ import Testing
         #expect(weights3.contains("generator.weight") && !weights3.contains("generator_projection"))
     }
 
+    /// --enc-cell / --dec-cell: the chosen cells train, are recorded in the config, translate
+    /// (n-best and scores through the decoder's step API), resume; an unknown name lists the valid
+    /// ones; a config that names another cell than the weights hold is an error naming both.
+    @Test func otherCellsTrainTranslateAndResume() throws {
+        let (dir, args) = try corpora()
+        let r = try runTool(nmtTrain, args + ["-o", dir + "/m", "--max-epochs", "1", "--enc-cell", "peephole", "--dec-cell", "lstm"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let config = read(dir + "/m/best/config.json") ?? ""
+        #expect(config.contains("\"encoderCell\" : \"peephole\"") && config.contains("\"decoderCell\" : \"lstm\""), "\(config)")
+        let weights = String(decoding: FileManager.default.contents(atPath: dir + "/m/best/model.safetensors") ?? Data(), as: UTF8.self)
+        #expect(weights.contains("encoder.l0.fwd.peephole") && weights.contains("decoder.lstm.W_hh") && !weights.contains("decoder.gru"))
+        let t = try runTool(nmtTranslate, ["-m", dir + "/m", dir + "/train.de", "--n-best", "2"])
+        #expect(t.status == 0, "\(t.stderr)")
+        #expect(t.stdout.split(separator: "\n").count == 8, "\(t.stdout)")
+        let again = try runTool(nmtTrain, ["--resume", dir + "/m", "--quiet", "--max-epochs", "2"])
+        #expect(again.status == 0, "\(again.stderr)")
+        let bad = try runTool(nmtTrain, args + ["-o", dir + "/m2", "--enc-cell", "lsmt"])
+        #expect(bad.status != 0 && bad.stderr.contains("unknown cell \"lsmt\"; choose one of: rnn lstm peephole coupled gru"),
+                "\(bad.stderr)")
+        let esn = try runTool(nmtTrain, args + ["-o", dir + "/m3", "--dec-cell", "esn"])
+        #expect(esn.status != 0 && esn.stderr.contains("--dec-cell: cell \"esn\" is not available here"), "\(esn.stderr)")
+        // A config that names another decoder cell than the weights hold.
+        let path = dir + "/m/best/config.json"
+        try config.replacingOccurrences(of: "\"decoderCell\" : \"lstm\"", with: "\"decoderCell\" : \"gru\"")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let wrong = try runTool(nmtTranslate, ["-m", dir + "/m/best", dir + "/train.de"])
+        #expect(wrong.status != 0 && wrong.stderr.contains("model.safetensors: the weights hold a lstm decoder, the config names gru"),
+                "\(wrong.stderr)")
+    }
+
     @Test func unequalCorporaNameBothFilesAndCounts() throws {
         let (dir, args) = try corpora()
         write(dir + "/short.en", Array("a dog runs\ntwo men play\n".utf8))

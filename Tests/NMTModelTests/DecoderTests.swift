@@ -31,13 +31,22 @@ private func makeDecoder(_ cfg: DecoderConfig = tinyConfig, seed: UInt64 = 2) ->
                                    ("decoder.out.bias", [4])]
     #expect(arena.params.map(\.name) == want.map(\.0))
     for (n, s) in want { #expect(arena.param(named: n)?.shape == s, "\(n)") }
+    // Another cell: its own tensors under decoder.<cell>.
+    var cfg = tinyConfig
+    cfg.cell = .peephole
+    let (other, _) = makeDecoder(cfg)
+    #expect(other.params.prefix(4).map(\.name) == ["decoder.peephole.W_ih", "decoder.peephole.W_hh", "decoder.peephole.b",
+                                                   "decoder.peephole.peephole"])
+    #expect(other.param(named: "decoder.peephole.W_ih")?.shape == [16, 11])
 }
 
-@Test func decoderGradientsPaddedDropout() {
-    let cfg = tinyConfig
+@Test(arguments: CellKind.sequenceCells)
+func decoderGradientsPaddedDropout(cell: CellKind) {
+    var cfg = tinyConfig
+    cfg.cell = cell
     let B = 3, Tx = 4, Ty = 3
     let src = [4, 2, 3], tgt = [3, 1, 2]
-    let (arena, dec) = makeDecoder()
+    let (arena, dec) = makeDecoder(cfg)
     let emb = DecFixture.random([Ty * B, cfg.embedding], seed: 3)
     let enc = DecFixture.random([Tx * B, cfg.context], seed: 4)
     let s0 = DecFixture.random([B, cfg.hidden], scale: 0.8, seed: 5)
@@ -110,9 +119,11 @@ private func makeDecoder(_ cfg: DecoderConfig = tinyConfig, seed: UInt64 = 2) ->
 }
 
 /// One sentence alone vs. in a batch with longer sources and targets: same outputs and gradients.
-@Test func decoderPaddingInvariance() {
+@Test(arguments: CellKind.sequenceCells)
+func decoderPaddingInvariance(cell: CellKind) {
     var cfg = tinyConfig
     cfg.dropout = 0
+    cfg.cell = cell
     let B = 3, Tx = 5, Ty = 4, me = 1
     let src = [5, 2, 4], tgt = [4, 2, 3]
     let (arena, dec) = makeDecoder(cfg)
@@ -163,9 +174,11 @@ private func makeDecoder(_ cfg: DecoderConfig = tinyConfig, seed: UInt64 = 2) ->
 }
 
 /// Token-by-token stepping (with beams sharing their sentence's keys) gives the training outputs.
-@Test func decoderStepAPIMatchesTrainingForward() {
+@Test(arguments: CellKind.sequenceCells)
+func decoderStepAPIMatchesTrainingForward(cell: CellKind) {
     var cfg = tinyConfig
     cfg.dropout = 0.5   // ignored: training = false
+    cfg.cell = cell
     let B = 3, Tx = 4, Ty = 3
     let src = [4, 2, 3], tgt = [3, 3, 3]
     let (arena, dec) = makeDecoder(cfg)

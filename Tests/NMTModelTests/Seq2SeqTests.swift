@@ -13,11 +13,16 @@ import Testing
     /// target embedding behind a P → E projection (P ≠ E).
     enum Output: CaseIterable, Sendable { case untied, tied, tiedProjected }
 
-    static func tinyConfig(layers: Int = 2, dropout: Float = 0.2, output: Output = .untied) -> Seq2SeqConfig {
+    static func tinyConfig(layers: Int = 2, dropout: Float = 0.2, output: Output = .untied,
+                           cells: (CellKind, CellKind) = (.lstm, .gru)) -> Seq2SeqConfig {
         Seq2SeqConfig(sourceVocab: 9, targetVocab: 8, embedding: 4, encoderHidden: 3, encoderLayers: layers,
                     decoderHidden: 4, attention: 3, preOutput: output == .tied ? 4 : 5, dropout: dropout, labelSmoothing: 0.1,
-                    tieEmbeddings: output != .untied)
+                    tieEmbeddings: output != .untied, encoderCell: cells.0, decoderCell: cells.1)
     }
+
+    /// Encoder/decoder cell pairs: every sequence cell on each side at least once.
+    static let cellPairs: [(CellKind, CellKind)] = [(.rnn, .peephole), (.peephole, .coupled), (.coupled, .rnn), (.gru, .lstm),
+                                                    (.lstm, .gru)]
 
     /// A batch (time-major) from per-sentence token lists.
     static func batch(_ pairs: [([Int32], [Int32])]) -> Seq2SeqBatch {
@@ -55,11 +60,24 @@ import Testing
         #expect(checked > 150)
     }
 
-    @Test func lossAndGradientsDoNotDependOnBatchCompanions() {
+    /// The whole model with other cells: every pair of the list, tiny sizes, dropout on.
+    @Test(arguments: Self.cellPairs)
+    func wholeModelGradientsWithOtherCells(encoderCell: CellKind, decoderCell: CellKind) {
+        let model = Seq2Seq(Self.tinyConfig(output: .tied, cells: (encoderCell, decoderCell)), seed: 12)
+        let b = Self.padded
+        let tokens = Double(b.targetLengths.reduce(0, +))
+        let checked = checkParameterGradients(model.arena) { rng, backward in
+            model.run(b, rng: &rng, training: true, backward: backward).loss / tokens
+        }
+        #expect(checked > 100)
+    }
+
+    @Test(arguments: Self.cellPairs)
+    func lossAndGradientsDoNotDependOnBatchCompanions(encoderCell: CellKind, decoderCell: CellKind) {
         let sentence: ([Int32], [Int32]) = ([6, 5, 7], [4, 6])
         let alone = Self.batch([sentence])
         let together = Self.batch([([5, 6, 7, 8, 5, 6], [4, 5, 6, 7, 4]), sentence, ([8], [7, 7, 7])])
-        let model = Seq2Seq(Self.tinyConfig(dropout: 0), seed: 3)
+        let model = Seq2Seq(Self.tinyConfig(dropout: 0, cells: (encoderCell, decoderCell)), seed: 3)
         let arena = model.arena
         // Sentence alone: loss sum and gradients (scaled back from the mean to the sum).
         arena.zeroGrads()

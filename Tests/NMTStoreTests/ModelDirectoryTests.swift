@@ -108,6 +108,19 @@ import Testing
             #expect(loaded.model.arena.params.map(\.name) == model.arena.params.map(\.name))
             #expect(Array(UnsafeBufferPointer(start: loaded.model.arena.values, count: loaded.model.arena.count))
                     == Array(UnsafeBufferPointer(start: model.arena.values, count: model.arena.count)))
+            // Loaded as another cell: an error naming both.
+            let other: CellKind = cell == .gru ? .rnn : .gru
+            try Self.editConfig(dir) { json in
+                var m = json["model"] as! [String: Any]
+                m["encoderCell"] = other.rawValue
+                json["model"] = m
+            }
+            do {
+                _ = try ModelDirectory.load(dir, as: Seq2Seq.self)
+                Issue.record("\(cell) loaded as \(other)")
+            } catch {
+                #expect("\(error)" == "\(dir)/model.safetensors: the weights hold a \(cell.rawValue) encoder, the config names \(other.rawValue)")
+            }
         }
     }
 

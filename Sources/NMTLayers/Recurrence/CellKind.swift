@@ -28,6 +28,20 @@ public enum CellKind: String, CaseIterable, Codable, Sendable {
         return kind
     }
 
+    /// The sequence cell whose tensors a weights file holds under `prefix` ("encoder.l0.fwd."),
+    /// told apart by their names and by W_hh's gate rows per hidden unit; nil when none is there.
+    public static func detect(prefix: String, shapes: [String: [Int]]) -> CellKind? {
+        if shapes[prefix + "peephole"] != nil { return .peephole }
+        if shapes[prefix + "b_ih"] != nil { return .gru }
+        guard let w = shapes[prefix + "W_hh"], w.count == 2, w[1] > 0 else { return nil }
+        switch w[0] / w[1] {
+        case 1: return .rnn
+        case 3: return .coupled
+        case 4: return .lstm
+        default: return nil
+        }
+    }
+
     /// State parts of width H: (h, c) for the LSTM family, (h) otherwise.
     public var stateParts: Int {
         switch self {
