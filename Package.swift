@@ -30,6 +30,7 @@ let package = Package(
         .executable(name: "nmt-train", targets: ["nmt-train"]),
         .executable(name: "nmt-translate", targets: ["nmt-translate"]),
         .executable(name: "nmt-fill", targets: ["nmt-fill"]),
+        .executable(name: "nmt-lm", targets: ["nmt-lm"]),
         .library(name: "NMTInference", targets: ["NMTInference"]),
         .library(name: "NMTTrain", targets: ["NMTTrain"]),
         .library(name: "NMTText", targets: ["NMTText"]),
@@ -73,6 +74,10 @@ let package = Package(
             dependencies: ["NMTInference", "NMTCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
+            name: "nmt-lm",
+            dependencies: ["NMTInference", "NMTCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(
             name: "nmt-vocab",
             dependencies: ["NMTText", "NMTCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
@@ -88,6 +93,6 @@ let package = Package(
         .testTarget(name: "NMTMetricsTests", dependencies: ["NMTMetrics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NMTDecodeTests", dependencies: ["NMTDecode"]),
         // End-to-end tests run the built executables on small fixtures.
-        .testTarget(name: "CLITests", dependencies: ["nmt-vocab", "nmt-translate", "nmt-fill", "nmt-train", "NMTTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["nmt-vocab", "nmt-translate", "nmt-fill", "nmt-lm", "nmt-train", "NMTTestSupport"]),
     ]
 )

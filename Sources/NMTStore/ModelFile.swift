@@ -1,9 +1,9 @@
 // config.json of a model directory: one versioned format for every task.
 //
-//   {"format": "swift-nmt-model", "version": 3, "task": "translation" | "fill",
-//    "model": the task's model config (Seq2Seq's Seq2SeqConfig, FillModel's FillConfig),
+//   {"format": "swift-nmt-model", "version": 3, "task": "translation" | "fill" | "lm",
+//    "model": the task's model config (Seq2SeqConfig, FillConfig, LanguageModelConfig),
 //    "vocabularies": {"source": {"file", "hash", "size"}, "target": {...}}   (translation)
-//                    {"text": {...}}                                         (fill)
+//                    {"text": {...}}                                         (fill, lm)
 //    "corpus": [training corpus files]    (fill: the n-gram baselines of nmt-fill --eval read them)}
 //
 // A field added to the format bumps `version`; an older file is read by an explicit migration
@@ -16,6 +16,16 @@ import NMTLayers
 public enum ModelTask: String, Codable, Sendable, CaseIterable {
     case translation
     case fill
+    case languageModel = "lm"
+
+    /// How messages name a model of this task.
+    public var modelName: String {
+        switch self {
+        case .translation: return "translation model"
+        case .fill: return "fill model"
+        case .languageModel: return "language model"
+        }
+    }
 }
 
 /// A vocabulary file in a model directory, with the hash and size the model was trained with.
@@ -54,7 +64,9 @@ public enum ModelDirectoryError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .notAModel(let p): return "\(p): not a swift-nmt model directory (no config.json, nor best/config.json or last/config.json)"
         case .badConfig(let p, let r): return "\(p): \(r)"
-        case .wrongTask(let p, let f, let e): return "\(p): this is a \(f) model, a \(e) model is needed"
+        case .wrongTask(let p, let f, let e):
+            func name(_ t: String) -> String { ModelTask(rawValue: t)?.modelName ?? "\(t) model" }
+            return "\(p): this is a \(name(f)), a \(name(e)) is needed"
         case .vocabularyMismatch(let p, let r): return "\(p): \(r)"
         case .weights(let p, let r): return "\(p): \(r)"
         }

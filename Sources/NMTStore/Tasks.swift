@@ -34,6 +34,17 @@ extension FillModel: StoredModel {
     }
 }
 
+extension LanguageModel: StoredModel {
+    public static var task: ModelTask { .languageModel }
+    public static var vocabularyRoles: [String] { ["text"] }
+    public static func vocabularySizes(_ config: LanguageModelConfig) -> [Int] { [config.vocab] }
+
+    public static func describeMismatch(_ config: LanguageModelConfig, shapes: [String: [Int]]) -> String? {
+        guard let found = CellKind.detect(prefix: "l0.", shapes: shapes), found != config.cell else { return nil }
+        return "the weights hold a \(found.rawValue) language model, the config names \(config.cell.rawValue)"
+    }
+}
+
 extension LoadedModel where Model == Seq2Seq {
     public var sourceVocab: Vocabulary { vocabularies["source"]! }
     public var targetVocab: Vocabulary { vocabularies["target"]! }
@@ -43,10 +54,19 @@ extension LoadedModel where Model == FillModel {
     public var vocab: Vocabulary { vocabularies["text"]! }
 }
 
+extension LoadedModel where Model == LanguageModel {
+    public var vocab: Vocabulary { vocabularies["text"]! }
+}
+
 extension ModelDirectory {
     /// Saves a translation model with its two vocabularies.
     public static func save(_ model: Seq2Seq, sourceVocab: Vocabulary, targetVocab: Vocabulary, to dir: String) throws {
         try save(model, vocabularies: ["source": sourceVocab, "target": targetVocab], to: dir)
+    }
+
+    /// Saves a language model with its vocabulary.
+    public static func save(_ model: LanguageModel, vocab: Vocabulary, to dir: String) throws {
+        try save(model, vocabularies: ["text": vocab], to: dir)
     }
 
     /// Saves a fill model with its vocabulary and the corpus it was trained on.

@@ -1,7 +1,7 @@
 // What a training run was started with, saved as `run.json` in the output directory so that
 // `--resume DIR` needs nothing else. One format for every task:
 //
-//   {"version": 2, "task": "translation" | "fill",
+//   {"version": 2, "task": "translation" | "fill" | "lm",
 //    "train": translation [source, target] / fill [corpus files…],
 //    "valid": the validation files in the same roles ([] without validation),
 //    "max_length": sentences longer than this (tokens) were dropped (0: no limit),

@@ -233,8 +233,8 @@ struct NMTTrainCommand: ParsableCommand {
 struct NMTTrainRoot: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nmt-train",
-        abstract: "Train a translation model (default) or a fill-in-the-blank model (nmt-train fill).",
-        subcommands: [NMTTrainCommand.self, FillTrainCommand.self, InitCommand.self],
+        abstract: "Train a translation model (default), a fill-in-the-blank model (nmt-train fill) or a language model (nmt-train lm).",
+        subcommands: [NMTTrainCommand.self, FillTrainCommand.self, LMTrainCommand.self, InitCommand.self],
         defaultSubcommand: NMTTrainCommand.self)
 }
 

@@ -16,9 +16,9 @@ import Testing
         return count
     }
 
-    @Test func translateAndFillDoNotLinkTheTrainer() throws {
+    @Test func inferenceToolsDoNotLinkTheTrainer() throws {
         let dir = URL(fileURLWithPath: nmtVocab).deletingLastPathComponent()
-        for tool in ["nmt-translate", "nmt-fill"] {
+        for tool in ["nmt-translate", "nmt-fill", "nmt-lm"] {
             let path = dir.appendingPathComponent(tool).path
             #expect(try Self.occurrences(of: "12NMTInference", inBinary: path) > 0, "\(tool) should link NMTInference")
             #expect(try Self.occurrences(of: "8NMTTrain", inBinary: path) == 0, "\(tool) links NMTTrain")

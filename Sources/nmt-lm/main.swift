@@ -1,0 +1,118 @@
+// nmt-lm: score text with a trained language model (nmt-train lm), or sample sentences from it.
+// Thin by design: parse arguments, call NMTInference's LMScorer / LMSampler, print.
+
+import ArgumentParser
+import Foundation
+import NMTCLI
+import NMTInference
+import NMTTensor
+import NMTText
+
+let console = Console("nmt-lm")
+
+func jsonString(_ s: String) -> String {
+    let data = try! JSONSerialization.data(withJSONObject: [s], options: [.withoutEscapingSlashes])
+    let text = String(decoding: data, as: UTF8.self)
+    return String(text.dropFirst().dropLast())
+}
+
+struct Score: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Log-probability, token count and perplexity of every line, then the corpus perplexity.",
+        discussion: """
+        One output line per input line, in order: "logprob<TAB>tokens<TAB>perplexity" (natural
+        log; tokens = the line's words and the end of the sentence; words outside the vocabulary
+        are scored as <unk>). An empty input line gives an empty output line and does not count.
+        The last line is "corpus perplexity: P".
+        Example: nmt-lm score -m runs/lm/lstm corpora/multi30k/test_2016_flickr.en.gz
+        """)
+
+    @Option(name: [.customShort("m"), .long], help: "Language model directory (or a training directory: its best/, else its last/).")
+    var model: String
+    @Argument(help: "Input files (default: standard input).") var files: [String] = []
+    @Flag(help: "One JSON object per line (and a last object with the corpus perplexity).") var json = false
+    @Flag(help: "Skip lines with invalid UTF-8 (with a warning; an empty record keeps the alignment) instead of stopping.")
+    var skipInvalid = false
+    @Option(help: "Threads for matrix products.") var threads = 1
+
+    func run() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        BLASThreads.set(threads)
+        try console.run {
+            let loaded = try ModelDirectory.load(model, as: LanguageModel.self)
+            let scorer = try LMScorer(loaded)
+            let w = BufferedWriter.standardOutput()
+            var corpus = CorpusScore()
+            try Inputs.forEachChunk(files, size: 256, skipInvalid: skipInvalid, console: console, skippedAs: "empty record written") {
+                _, lines, numbers, interactive in
+                for (n, s) in zip(numbers, scorer.score(lines)) {
+                    guard let s else {
+                        try w.write(json ? "{\"line\": \(n), \"tokens\": 0}\n" : "\n")
+                        continue
+                    }
+                    corpus.add(s)
+                    if json {
+                        try w.write(String(format: "{\"line\": %d, \"logprob\": %.6f, \"tokens\": %d, \"unknown\": %d, \"ppl\": %.4f}\n",
+                                           n, s.logProbability, s.tokens, s.unknown, s.perplexity))
+                    } else {
+                        try w.write(String(format: "%.4f\t%d\t%.2f\n", s.logProbability, s.tokens, s.perplexity))
+                    }
+                }
+                if interactive { try w.flush() }
+            }
+            if json {
+                try w.write(String(format: "{\"corpus_perplexity\": %.4f, \"lines\": %d, \"tokens\": %d, \"logprob\": %.6f}\n",
+                                   corpus.perplexity, corpus.lines, corpus.tokens, corpus.logProbability))
+            } else {
+                try w.write(String(format: "corpus perplexity: %.2f\n", corpus.perplexity))
+            }
+            try w.flush()
+        }
+    }
+}
+
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Sample sentences (detokenized), one per line.",
+        discussion: """
+        Each sentence starts from the beginning of a sentence (and --prefix) and draws one word at
+        a time from the model's distribution (sharpened or flattened by --temperature, cut to the
+        --top-k most probable words and to the --top-p nucleus) until the end of the sentence.
+        <unk> is never drawn. The same --seed gives the same sentences.
+        Example: nmt-lm generate -m runs/lm/lstm --count 5 --prefix "A man" --top-p 0.9 --seed 7
+        """)
+
+    @Option(name: [.customShort("m"), .long], help: "Language model directory (or a training directory).")
+    var model: String
+    @Option(help: "Sentences to sample.") var count = 5
+    @Option(help: "Text every sentence starts with.") var prefix = ""
+    @Option(help: "Softmax temperature (< 1 sharper, > 1 flatter).") var temperature: Double = 1
+    @Option(help: "Draw only among the k most probable words (0: all).") var topK = 0
+    @Option(help: "Draw only from the smallest set of words whose probability reaches p (1: off).") var topP: Double = 1
+    @Option(help: "Longest continuation, in tokens.") var maxLength = 50
+    @Option(help: "Random seed.") var seed: UInt64 = 1
+    @Option(help: "Threads for matrix products.") var threads = 1
+
+    func run() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        BLASThreads.set(threads)
+        try console.run {
+            let loaded = try ModelDirectory.load(model, as: LanguageModel.self)
+            var o = SamplingOptions()
+            o.count = count; o.prefix = prefix; o.temperature = temperature; o.topK = topK; o.topP = topP
+            o.maxLength = maxLength; o.seed = seed
+            let w = BufferedWriter.standardOutput()
+            for s in try LMSampler(loaded).generate(o) { try w.write(s + "\n") }
+            try w.flush()
+        }
+    }
+}
+
+struct NMTLM: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nmt-lm",
+        abstract: "Score text with a recurrent language model, or sample from it (train one with nmt-train lm).",
+        subcommands: [Score.self, Generate.self])
+}
+
+NMTLM.main()

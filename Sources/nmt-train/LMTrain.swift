@@ -1,0 +1,124 @@
+// nmt-train lm: train a left-to-right recurrent language model on a monolingual corpus
+// (NMTModel.LanguageModel, any sequence cell). Same batching, validation, checkpoints, progress
+// display and exact resume as translation training; nmt-lm scores and samples with the result.
+
+import ArgumentParser
+import Foundation
+import NMTCLI
+import NMTLayers
+import NMTModel
+import NMTStore
+import NMTTensor
+import NMTText
+import NMTTrain
+
+struct LMTrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lm",
+        abstract: "Train a recurrent language model (any cell).",
+        discussion: """
+        Example (English, the shipped Multi30k data, the classic 8,000-word vocabulary):
+          nmt-train lm --corpus corpora/multi30k/train.en.gz --lang en \\
+            --valid corpora/multi30k/val.en.gz -o runs/lm/lstm --cell lstm --max-minutes 10
+        Without --vocab the vocabulary is the --vocab-size most frequent words of the corpus plus
+        the special tokens (<unk> for every other word). Ctrl-C saves last/; --resume DIR
+        continues exactly. Score and sample with nmt-lm.
+        """)
+
+    @Option(parsing: .upToNextOption, help: "Training corpus file(s), plain or .gz, one sentence a line.") var corpus: [String] = []
+    @Option(help: "Language (to build the vocabulary when --vocab is not given).") var lang: String?
+    @Option(help: "Vocabulary (built from the corpus when omitted).") var vocab: String?
+    @Option(help: "Words in a vocabulary built from the corpus (the most frequent; the special tokens come on top).")
+    var vocabSize = 8000
+    @Option(help: "Validation file (perplexity; best/ keeps the lowest).") var valid: String?
+    @Option(name: .shortAndLong, help: "Output directory.") var output: String?
+    @Option(help: "Continue the run saved in this directory.") var resume: String?
+    @Flag(help: "Use an output directory that exists and is not a resumable run.") var force = false
+
+    @Option(help: "Recurrent cell: rnn, lstm, peephole, coupled or gru.") var cell = "lstm"
+    @Option(help: "Embedding size.") var embedding = 256
+    @Option(help: "Recurrent size.") var hidden = 512
+    @Option(help: "Recurrent layers.") var layers = 1
+    @Option(help: "Dropout (after the embedding and after every layer).") var dropout: Float = 0.3
+    @Flag(help: "Share the embedding with the output layer (needs --embedding equal to --hidden).") var tieEmbeddings = false
+
+    @Option(help: "Tokens per batch (padded).") var batchTokens = 2000
+    @Option(help: "Drop sentences longer than this many tokens.") var maxLen = 80
+    @Option(help: "Maximum epochs.") var maxEpochs = 30
+    @OptionGroup var common: CommonTrainingOptions
+
+    func validate() throws {
+        if resume == nil {
+            guard !corpus.isEmpty else { throw ValidationError("--corpus is required (or --resume DIR)") }
+            guard output != nil else { throw ValidationError("-o/--output is required (or --resume DIR)") }
+        }
+        do { _ = try CellKind.parse(cell, allowed: CellKind.sequenceCells, flag: "--cell") } catch { throw ValidationError("\(error)") }
+        if tieEmbeddings && embedding != hidden { throw ValidationError("--tie-embeddings needs --embedding equal to --hidden") }
+        guard vocabSize >= 1 else { throw ValidationError("--vocab-size must be at least 1") }
+    }
+
+    func run() throws {
+        BLASThreads.set(common.threads)
+        let observer = ConsoleObserver(quiet: common.quiet)
+        let options = common.trainerOptions(batchTokens: batchTokens, maxEpochs: maxEpochs, emaDecay: 0)
+        do {
+            let outDir: String
+            let model: LanguageModel
+            let v: Vocabulary
+            var state: TrainingState?
+            var record: RunRecord
+            if let resume {
+                outDir = resume
+                guard Checkpoint.isResumable(resume) else { console.fail("\(resume): nothing to resume (no last/\(Checkpoint.stateFile))") }
+                record = try RunRecord.load(resume, task: .languageModel)
+                let (loaded, s) = try Checkpoint.resume(resume, as: LanguageModel.self)
+                record.options = common.resumed(record.options)
+                model = loaded.model; v = loaded.vocab; state = s
+                observer.logLine("resuming \(resume) at epoch \(s.epoch + 1), step \(s.step)")
+            } else {
+                outDir = output!
+                try prepareOutputDirectory(outDir, force: force)
+                if let vocab {
+                    v = try Vocabulary.load(path: vocab)
+                } else {
+                    guard let lang else { throw ValidationError("give --vocab, or --lang to build a vocabulary from the corpus") }
+                    observer.logLine("building the vocabulary from \(corpus.joined(separator: ", ")) (lang \(lang), the \(vocabSize) most frequent words)")
+                    var builder = VocabularyBuilder(settings: TokenizerSettings(lang: lang))
+                    let tok = try Tokenizer(settings: builder.settings)
+                    for c in corpus { try builder.addFile(c, tokenizer: tok, skipInvalidUTF8: common.skipInvalid) }
+                    v = try builder.build(minCount: 1, maxSize: vocabSize + Vocabulary.specials.count)
+                    try v.write(to: ModelDirectory.join(outDir, "text.vocab"), force: true)
+                }
+                let config = LanguageModelConfig(vocab: v.count, cell: try CellKind.parse(cell, flag: "--cell"), embedding: embedding,
+                                                 hidden: hidden, layers: layers, dropout: dropout, tieEmbeddings: tieEmbeddings)
+                model = LanguageModel(config, seed: common.seed)
+                record = RunRecord(task: .languageModel, train: corpus, valid: valid.map { [$0] } ?? [], maxLength: maxLen,
+                                   options: options)
+                try record.save(outDir)
+            }
+            let data = try MonolingualData.load(paths: record.train, vocab: v, maxLength: record.maxLength,
+                                                skipInvalidUTF8: common.skipInvalid)
+            observer.logLine("training data: \(data.summary)")
+            guard !data.sentences.isEmpty else { console.fail("the training corpus has no usable sentence") }
+            var validData: MonolingualData?
+            if !record.valid.isEmpty {
+                validData = try MonolingualData.load(paths: record.valid, vocab: v, maxLength: 0, skipInvalidUTF8: common.skipInvalid)
+                observer.logLine("validation data: \(validData!.summary)")
+            }
+            observer.logLine("model: \(model.arena.count) parameters; \(model.config)")
+            let trainer = try LMTrainer(model: model, vocab: v, train: data, valid: validData, options: record.options,
+                                        outputDir: outDir, state: state)
+            trainer.observer = observer
+            installStopHandlers(trainer.stopRequested)
+            let final = try trainer.run()
+            if let best = final.bestScore {
+                observer.logLine(String(format: "best validation perplexity %.2f at step %d; model in %@", -best, final.bestStep,
+                                        ModelDirectory.join(outDir, "best") as NSString))
+            }
+        } catch let e as ValidationError {
+            throw e
+        } catch {
+            console.fail("\(error)")
+        }
+    }
+}

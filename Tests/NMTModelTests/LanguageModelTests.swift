@@ -1,0 +1,93 @@
+// The recurrent language model at tiny sizes, for every sequence cell: whole-model gradients
+// against central differences (dropout on), independence from batch companions, token
+// log-probabilities against the training loss, and the one-token step API (sampling) against the
+// training forward.
+
+import Foundation
+import NMTLayers
+import NMTModel
+import NMTTensor
+import NMTTestSupport
+import NMTText
+import Testing
+
+@Suite struct LanguageModelTests {
+    static func tiny(_ cell: CellKind, layers: Int = 2, dropout: Float = 0.25, tied: Bool = false) -> LanguageModel {
+        LanguageModel(LanguageModelConfig(vocab: 11, cell: cell, embedding: 5, hidden: tied ? 5 : 6, layers: layers,
+                                          dropout: dropout, tieEmbeddings: tied), seed: 4)
+    }
+    static let sentences: [[Int32]] = [[5, 6, 7, 8], [9], [10, 5, 6]]
+
+    @Test(arguments: CellKind.sequenceCells)
+    func gradientsMatchCentralDifferences(cell: CellKind) {
+        let model = Self.tiny(cell)
+        let batch = LMBatch(sentences: Self.sentences)
+        #expect(batch.tokens == 4 + 1 + 1 + 1 + 3 + 1)
+        let checked = checkParameterGradients(model.arena) { rng, backward in
+            model.run(batch, rng: &rng, training: true, backward: backward).loss / Double(batch.tokens)
+        }
+        #expect(checked > 60)
+    }
+
+    @Test func tiedGradientsMatchCentralDifferences() {
+        let model = Self.tiny(.gru, layers: 1, tied: true)
+        #expect(model.arena.param(named: "generator.weight") == nil && model.arena.param(named: "generator.bias") != nil)
+        let batch = LMBatch(sentences: Self.sentences)
+        _ = checkParameterGradients(model.arena) { rng, backward in
+            model.run(batch, rng: &rng, training: true, backward: backward).loss / Double(batch.tokens)
+        }
+    }
+
+    /// A sentence's loss and gradients are the same alone and among longer and shorter ones.
+    @Test(arguments: CellKind.sequenceCells)
+    func lossAndGradientsDoNotDependOnBatchCompanions(cell: CellKind) {
+        let model = Self.tiny(cell, dropout: 0)
+        let arena = model.arena
+        func grads(_ s: [[Int32]]) -> (LossResult, [Double]) {
+            arena.zeroGrads()
+            var rng = RNG(seed: 1)
+            let r = model.run(LMBatch(sentences: s), rng: &rng, training: true, backward: true)
+            return (r, (0..<arena.count).map { Double(arena.grads[$0]) * Double(r.tokens) })
+        }
+        let (a, gA) = grads([Self.sentences[2]])
+        let (t, gT) = grads([Self.sentences[0], Self.sentences[2], Self.sentences[1]])
+        let (o, gO) = grads([Self.sentences[0], Self.sentences[1]])
+        #expect(abs((t.loss - o.loss) - a.loss) < 1e-4 * max(1, abs(a.loss)))
+        var worst = 0.0
+        for i in 0..<arena.count { worst = max(worst, abs((gT[i] - gO[i]) - gA[i]) / max(1e-3, abs(gA[i]))) }
+        #expect(worst < 1e-3, "\(cell): worst relative gradient difference \(worst)")
+    }
+
+    /// Σ of the token log-probabilities is −(the loss's nll) without smoothing, per sentence
+    /// order; padding rows are 0.
+    @Test func tokenLogProbabilitiesSumToTheNegativeNLL() {
+        let model = Self.tiny(.lstm)
+        let batch = LMBatch(sentences: Self.sentences)
+        let lp = model.tokenLogProbabilities(batch)
+        let r = model.evaluate(batch)
+        #expect(abs(lp.reduce(0, +) + r.nll) < 1e-4 * abs(r.nll))
+        for (row, gold) in batch.output.enumerated() where gold == SpecialIds.pad { #expect(lp[row] == 0) }
+        #expect(lp.allSatisfy { $0 <= 0 })
+    }
+
+    /// Stepping one token at a time (the sampler's path) gives the training forward's
+    /// probabilities at every position, for every cell and two layers.
+    @Test(arguments: CellKind.sequenceCells)
+    func stepAPIMatchesTheTrainingForward(cell: CellKind) {
+        let model = Self.tiny(cell)
+        let s = Self.sentences[0]
+        let lp = model.tokenLogProbabilities(LMBatch(sentences: [s, s]))   // B = 2, both rows the same sentence
+        let state = model.initialState(rows: 2)
+        let inputs = [SpecialIds.bos] + s, outputs = s + [SpecialIds.eos]
+        for (t, id) in inputs.enumerated() {
+            let logits = model.step([id, id], state: state)
+            for r in 0..<2 {
+                var m = -Double.infinity, sum = 0.0
+                for j in 0..<11 { m = max(m, Double(logits[r, j])) }
+                for j in 0..<11 { sum += exp(Double(logits[r, j]) - m) }
+                let stepLP = Double(logits[r, Int(outputs[t])]) - m - log(sum)
+                #expect(abs(stepLP - lp[t * 2 + r]) < 1e-5, "\(cell) position \(t) row \(r)")
+            }
+        }
+    }
+}
