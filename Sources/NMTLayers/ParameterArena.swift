@@ -20,6 +20,8 @@ public enum ParamInit: Sendable, Equatable {
     case orthogonal(blockRows: Int)
     /// A normal distribution with this standard deviation.
     case normal(Float)
+    /// Each entry nonzero with probability `density`, then uniform in [-bound, bound].
+    case sparseUniform(Float, density: Float)
 }
 
 /// A handle to one parameter tensor in an arena.
@@ -205,6 +207,8 @@ public final class ParameterArena {
             for i in 0..<p.count { v.ptr[i] = rng.uniform(-bound, bound) }
         case .normal(let std):
             for i in 0..<p.count { v.ptr[i] = std * rng.normal() }
+        case .sparseUniform(let bound, let density):
+            for i in 0..<p.count { v.ptr[i] = rng.nextFloat() < density ? rng.uniform(-bound, bound) : 0 }
         case .orthogonal(let blockRows):
             precondition(p.rows % blockRows == 0, "\(p.name): \(p.rows) rows not a multiple of \(blockRows)")
             for b in 0..<(p.rows / blockRows) {

@@ -10,6 +10,8 @@
 //
 // State rows: part p (width H) of row r at `base + r·H + p·stride` (h is part 0).
 // Tensor names: "<name>.<cell>.…" (decoder.gru.W_ih, decoder.lstm.b, …): the cell is in the name.
+// The kernels get step 0: no decoder cell runs on a schedule (the clockwork RNN is for language
+// models only).
 
 import NMTLayers
 import NMTTensor
@@ -132,7 +134,7 @@ public enum DecoderCell {
                 if p.ptr != n.ptr { for k in 0..<P { n.part(k).update(from: p.part(k), count: H) } }
                 continue
             }
-            cell.forwardRow(w, proj: proj.row(r), rec: UnsafePointer(rec.row(r)), prev: p, next: n, saved: n,
+            cell.forwardRow(w, step: 0, proj: proj.row(r), rec: UnsafePointer(rec.row(r)), prev: p, next: n, saved: n,
                             cache: cache.row(r), out: n.ptr)
         }
     }
@@ -169,7 +171,7 @@ public enum DecoderCell {
                 if !C.sharedGateGradient { dRec.row(r).update(repeating: 0, count: G) }
                 continue
             }
-            cell.backwardRow(w, proj: UnsafePointer(proj.row(r)), cache: UnsafePointer(cache.row(r)), prev: prev.row(r, H),
+            cell.backwardRow(w, step: 0, proj: UnsafePointer(proj.row(r)), cache: UnsafePointer(cache.row(r)), prev: prev.row(r, H),
                              dOut: UnsafePointer(dOut.row(r)), dState: d, dProj: dProj.row(r),
                              dRec: C.sharedGateGradient ? dProj.row(r) : dRec.row(r))
         }

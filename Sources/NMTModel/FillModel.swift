@@ -145,7 +145,7 @@ public final class FillModel {
         generator = Linear(arena, name: "generator", input: config.preOutput, output: config.vocab)
         dropout = Dropout(p: config.dropout)
         arena.allocate(seed: seed)
-        if seed != nil { for l in forwardLayers + backwardLayers { l.initializeForgetBias(arena) } }
+        if seed != nil { for l in forwardLayers + backwardLayers { l.initializeWeights(arena) } }
         fCaches = (0..<L).map { _ in RecurrentCache() }; rCaches = (0..<L).map { _ in RecurrentCache() }
         fOut = (0..<L).map { _ in GrowBuffer() }; rOut = (0..<L).map { _ in GrowBuffer() }
         fMask = (0..<L).map { _ in GrowBuffer() }; rMask = (0..<L).map { _ in GrowBuffer() }

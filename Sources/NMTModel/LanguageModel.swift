@@ -8,7 +8,8 @@
 //   loss over the outputs w1 … wn </s> (padding rows add nothing)
 //
 // Dropout (inverted) after the embedding and after every layer, applied in place: the layer
-// caches keep their own copy of each h. With `tieEmbeddings` (E = H) the output layer's weight
+// caches keep their own copy of each h. An echo state network (cell esn) trains only the output
+// layer (its readout): its embedding and reservoir keep their random initial values. With `tieEmbeddings` (E = H) the output layer's weight
 // is the embedding (Press & Wolf 2017). Every perplexity is a softmax over the whole vocabulary.
 //
 // Training: `trainStep` accumulates parameter gradients (the caller zeroes, clips, updates); the
@@ -33,11 +34,15 @@ public struct LanguageModelConfig: Codable, Sendable, Equatable {
     public var labelSmoothing: Float = 0
     /// The output layer's weight is the embedding (needs embedding == hidden).
     public var tieEmbeddings = false
+    /// Clockwork modules, echo-state reservoir.
+    public var cellOptions = CellOptions()
 
     public init(vocab: Int, cell: CellKind = .lstm, embedding: Int = 256, hidden: Int = 512, layers: Int = 1,
-                dropout: Float = 0.3, labelSmoothing: Float = 0, tieEmbeddings: Bool = false) {
+                dropout: Float = 0.3, labelSmoothing: Float = 0, tieEmbeddings: Bool = false,
+                cellOptions: CellOptions = CellOptions()) {
         self.vocab = vocab; self.cell = cell; self.embedding = embedding; self.hidden = hidden; self.layers = layers
         self.dropout = dropout; self.labelSmoothing = labelSmoothing; self.tieEmbeddings = tieEmbeddings
+        self.cellOptions = cellOptions
     }
 }
 
@@ -89,13 +94,13 @@ public final class LanguageModel {
         embedding = Embedding(arena, name: "embedding", vocab: config.vocab, dim: config.embedding, paddingId: SpecialIds.pad)
         layers = (0..<config.layers).map {
             SequenceLayer(config.cell, arena, name: "l\($0)", input: $0 == 0 ? config.embedding : config.hidden,
-                          hidden: config.hidden)
+                          hidden: config.hidden, options: config.cellOptions)
         }
         generator = config.tieEmbeddings ? Linear(arena, name: "generator", sharedWeight: embedding.table)
             : Linear(arena, name: "generator", input: config.hidden, output: config.vocab)
         dropout = Dropout(p: config.dropout)
         arena.allocate(seed: seed)
-        if seed != nil { for l in layers { l.initializeForgetBias(arena) } }
+        if seed != nil { for l in layers { l.initializeWeights(arena) } }
         caches = (0..<config.layers).map { _ in RecurrentCache() }
         outB = (0..<config.layers).map { _ in GrowBuffer() }
         maskB = (0..<config.layers).map { _ in GrowBuffer() }
@@ -145,6 +150,11 @@ public final class LanguageModel {
         }
         guard backward else { return result }
         var dTop = dOutB[layers.count - 1].matrix(T * B, H)
+        // An echo state network trains its readout only: the reservoir and the input stay fixed.
+        guard config.cell.isTrained else {
+            generator.backward(arena, x: top, dY: logits, dX: nil)
+            return result
+        }
         generator.backward(arena, x: top, dY: logits, dX: dTop)
         let x = xB.matrix(T * B, E), dX = dXB.matrix(T * B, E)
         for k in layers.indices.reversed() {
@@ -199,9 +209,10 @@ public final class LanguageModel {
             let out = st.outB[k].matrix(R, H)
             let parts: [MatrixRef?] = (0..<st.parts).map { st.states[k].matrix.rows($0 * R ..< ($0 + 1) * R) }
             layers[k].forward(arena, x: input, lengths: ones, steps: 1, initial: parts, outputs: out, final: parts,
-                              cache: st.caches[k])
+                              cache: st.caches[k], firstStep: st.steps)
             input = out
         }
+        st.steps += 1
         let logits = st.logitsB.matrix(R, config.vocab)
         generator.forward(arena, input, into: logits)
         return logits
@@ -211,6 +222,8 @@ public final class LanguageModel {
 /// The recurrent state of R rows of a language model, layer by layer.
 public final class LMState {
     public let rows: Int
+    /// Tokens read so far (the next token's step number).
+    public internal(set) var steps = 0
     let parts: Int
     let states: [Tensor]          // per layer (parts·R, H)
     let caches: [RecurrentCache]

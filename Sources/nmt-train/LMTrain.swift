@@ -35,7 +35,13 @@ struct LMTrainCommand: ParsableCommand {
     @Option(help: "Continue the run saved in this directory.") var resume: String?
     @Flag(help: "Use an output directory that exists and is not a resumable run.") var force = false
 
-    @Option(help: "Recurrent cell: rnn, lstm, peephole, coupled or gru.") var cell = "lstm"
+    @Option(help: "Recurrent cell: rnn, lstm, peephole, coupled, gru, esn (echo state network: only the readout trains) or clockwork.")
+    var cell = "lstm"
+    @Option(help: "Clockwork RNN: modules (periods 1, 2, 4, …).") var clockworkModules = 4
+    @Option(help: "Echo state network: fraction of the reservoir's weights that are zero.") var reservoirSparsity: Float = 0.9
+    @Option(help: "Echo state network: the reservoir's spectral radius (< 1).") var spectralRadius: Float = 0.9
+    @Option(help: "Echo state network: scale of the input weights.") var inputScaling: Float = 0.5
+    @Option(help: "Echo state network: leak rate (1: no leak).") var leakRate: Float = 0.5
     @Option(help: "Embedding size.") var embedding = 256
     @Option(help: "Recurrent size.") var hidden = 512
     @Option(help: "Recurrent layers.") var layers = 1
@@ -52,9 +58,19 @@ struct LMTrainCommand: ParsableCommand {
             guard !corpus.isEmpty else { throw ValidationError("--corpus is required (or --resume DIR)") }
             guard output != nil else { throw ValidationError("-o/--output is required (or --resume DIR)") }
         }
-        do { _ = try CellKind.parse(cell, allowed: CellKind.sequenceCells, flag: "--cell") } catch { throw ValidationError("\(error)") }
+        do { _ = try CellKind.parse(cell, allowed: CellKind.languageModelCells, flag: "--cell") } catch { throw ValidationError("\(error)") }
+        if let p = cellOptions.reservoir.problem { throw ValidationError(p) }
+        guard clockworkModules >= 1 && clockworkModules <= min(hidden, 30) else {
+            throw ValidationError("--clockwork-modules must be in 1...\(min(hidden, 30))")
+        }
         if tieEmbeddings && embedding != hidden { throw ValidationError("--tie-embeddings needs --embedding equal to --hidden") }
         guard vocabSize >= 1 else { throw ValidationError("--vocab-size must be at least 1") }
+    }
+
+    var cellOptions: CellOptions {
+        CellOptions(clockworkModules: clockworkModules,
+                    reservoir: ReservoirSettings(sparsity: reservoirSparsity, spectralRadius: spectralRadius,
+                                                 inputScaling: inputScaling, leak: leakRate))
     }
 
     func run() throws {
@@ -89,8 +105,10 @@ struct LMTrainCommand: ParsableCommand {
                     v = try builder.build(minCount: 1, maxSize: vocabSize + Vocabulary.specials.count)
                     try v.write(to: ModelDirectory.join(outDir, "text.vocab"), force: true)
                 }
-                let config = LanguageModelConfig(vocab: v.count, cell: try CellKind.parse(cell, flag: "--cell"), embedding: embedding,
-                                                 hidden: hidden, layers: layers, dropout: dropout, tieEmbeddings: tieEmbeddings)
+                let config = LanguageModelConfig(vocab: v.count,
+                                                 cell: try CellKind.parse(cell, allowed: CellKind.languageModelCells, flag: "--cell"),
+                                                 embedding: embedding, hidden: hidden, layers: layers, dropout: dropout,
+                                                 tieEmbeddings: tieEmbeddings, cellOptions: cellOptions)
                 model = LanguageModel(config, seed: common.seed)
                 record = RunRecord(task: .languageModel, train: corpus, valid: valid.map { [$0] } ?? [], maxLength: maxLen,
                                    options: options)

@@ -83,7 +83,7 @@ let nmtLM: String = URL(fileURLWithPath: nmtVocab).deletingLastPathComponent().a
         #expect(l.status != 0 && l.stderr.contains("this is a translation model, a language model is needed"), "\(l.stderr)")
         #expect(l.stderr.split(separator: "\n").count == 1)
         let bad = try runTool(nmtTrain, ["lm", "--corpus", dir + "/train.en", "--lang", "en", "-o", dir + "/x", "--cell", "lstn"])
-        #expect(bad.status != 0 && bad.stderr.contains("unknown cell \"lstn\"; choose one of: rnn lstm peephole coupled gru"),
+        #expect(bad.status != 0 && bad.stderr.contains("unknown cell \"lstn\"; choose one of: rnn lstm peephole coupled gru esn clockwork"),
                 "\(bad.stderr)")
     }
 }

@@ -65,7 +65,7 @@ import Testing
     /// Central differences on every parameter, the inputs and the initial state, with padding
     /// (lengths [3, 1, 2]) and H = 9 (a SIMD block plus a tail). Loss: fixed projections of the
     /// outputs and of every final state part.
-    @Test(arguments: cells, [(false, false), (false, true), (true, false), (true, true)])
+    @Test(arguments: cells + [.esn], [(false, false), (false, true), (true, false), (true, true)])
     func gradientsMatchCentralDifferences(cell: CellKind, directionAndState: (Bool, Bool)) {
         let (reverse, initialState) = directionAndState
         let In = 4, H = 9, T = 3
@@ -124,7 +124,7 @@ import Testing
     /// Each sequence run alone (batch of one, T = its length) gives exactly the outputs, final
     /// state and parameter gradients it gets inside a padded batch of longer and shorter ones,
     /// in sorted and unsorted batch order.
-    @Test(arguments: cells, [false, true])
+    @Test(arguments: CellKind.allCases, [false, true])
     func paddingInvariance(cell: CellKind, reverse: Bool) {
         let In = 5, H = 11, T = 5
         let lens = [5, 2, 3, 1]
@@ -165,6 +165,116 @@ import Testing
         }
     }
 
+    // MARK: clockwork
+
+    /// Module i (periods 1, 2, 4, 8 over 12 units) changes its state exactly at the steps t with
+    /// t mod 2^i = 0.
+    @Test func clockworkModulesRunOnTheirSchedule() {
+        let In = 3, H = 12, T = 9
+        let arena = ParameterArena()
+        let cell = ClockworkCell(arena, name: "cw", input: In, hidden: H, modules: 4)
+        arena.allocate(seed: 5)
+        cell.applyMask(arena)
+        let layer = RecurrentLayer(cell: cell)
+        let x = Tensor([T, In]); fillUniform(x.ptr, count: x.count, seed: 3)
+        let h0 = Tensor([1, H]); fillUniform(h0.ptr, count: h0.count, seed: 4)
+        let out = Tensor([T, H])
+        layer.forward(arena, x: x.matrix, lengths: [T], steps: T, initial: [h0.matrix], outputs: out.matrix, final: [],
+                      cache: RecurrentCache())
+        #expect(cell.bounds == [0, 3, 6, 9, 12])
+        for t in 0..<T {
+            for i in 0..<4 {
+                for j in cell.bounds[i]..<cell.bounds[i + 1] {
+                    let before = t == 0 ? h0.matrix[0, j] : out.matrix[t - 1, j]
+                    if t % (1 << i) == 0 { #expect(out.matrix[t, j] != before, "t \(t) unit \(j) should update") }
+                    else { #expect(out.matrix[t, j] == before, "t \(t) unit \(j) should keep its state") }
+                }
+            }
+        }
+    }
+
+    /// Central differences on every free weight (the masked W_hh blocks get exactly zero
+    /// gradient), the inputs and the initial state, forward and reverse, with padding.
+    @Test(arguments: [false, true])
+    func clockworkGradientsMatchCentralDifferences(reverse: Bool) {
+        let In = 3, H = 10, T = 6
+        let lengths = [6, 2, 5]
+        let B = lengths.count
+        let arena = ParameterArena()
+        let cell = ClockworkCell(arena, name: "cw", input: In, hidden: H, modules: 3)
+        let layer = RecurrentLayer(cell: cell, reverse: reverse)
+        arena.allocate(seed: 21)
+        fillUniform(arena.values, count: arena.count, scale: 0.6, seed: 4)
+        cell.applyMask(arena)
+        let x = Tensor([T * B, In]); fillUniform(x.ptr, count: x.count, scale: 1, seed: 5)
+        let h0 = Tensor([B, H]); fillUniform(h0.ptr, count: h0.count, scale: 0.5, seed: 6)
+        let wOut = Tensor([T * B, H]); fillUniform(wOut.ptr, count: wOut.count, seed: 8)
+        let out = Tensor([T * B, H]), cache = RecurrentCache()
+        func loss() -> Double {
+            layer.forward(arena, x: x.matrix, lengths: lengths, steps: T, initial: [h0.matrix], outputs: out.matrix, final: [],
+                          cache: cache)
+            return projectedLoss(out.ptr, wOut.ptr, count: out.count)
+        }
+        arena.zeroGrads()
+        _ = loss()
+        let dX = Tensor([T * B, In]), dH0 = Tensor([B, H])
+        layer.backward(arena, x: x.matrix, dOutputs: wOut.matrix, dFinal: [], dX: dX.matrix, accumulateDX: false,
+                       dInitial: [dH0.matrix], cache: cache)
+        let whh = arena.value(cell.W_hh), gWhh = arena.grad(cell.W_hh)
+        var free: [Int] = []
+        for i in 0..<3 {
+            for r in cell.bounds[i]..<cell.bounds[i + 1] {
+                for c in 0..<H {
+                    if c < cell.bounds[i] { #expect(whh[r, c] == 0 && gWhh[r, c] == 0, "masked (\(r), \(c))") }
+                    else { free.append(r * H + c) }
+                }
+            }
+        }
+        for (p, indices) in [(cell.W_ih, Array(0..<cell.W_ih.count)), (cell.W_hh, free), (cell.b, Array(0..<H))] {
+            let num = numericalGradient(of: loss, at: arena.value(p).ptr, count: p.count, indices: indices, eps: 1e-2)
+            let m = compareGradients(analytic: arena.grad(p).ptr, numeric: num)
+            #expect(m.worst < 2e-2, "\(p.name) reverse \(reverse): \(m)")
+        }
+        for (v, d, name) in [(x, dX, "input"), (h0, dH0, "initial state")] {
+            let num = numericalGradient(of: loss, at: v.ptr, count: v.count, eps: 1e-2)
+            let m = compareGradients(analytic: d.ptr, numeric: num)
+            #expect(m.worst < 2e-2, "\(name) reverse \(reverse): \(m)")
+        }
+    }
+
+    // MARK: echo state network
+
+    /// The reservoir is scaled to the wanted spectral radius, and it has the echo state property:
+    /// two different initial states driven by the same input converge.
+    @Test func echoStateReservoirForgetsItsStart() {
+        let In = 4, H = 60, T = 200
+        let arena = ParameterArena()
+        let settings = ReservoirSettings(sparsity: 0.8, spectralRadius: 0.8, inputScaling: 0.5, leak: 0.7)
+        let cell = EchoStateCell(arena, name: "esn", input: In, hidden: H, settings: settings)
+        arena.allocate(seed: 13)
+        let whh = arena.value(cell.W_hh)
+        let zeros = (0..<(H * H)).filter { whh.ptr[$0] == 0 }.count
+        #expect(Double(zeros) / Double(H * H) > 0.7 && Double(zeros) / Double(H * H) < 0.9, "sparsity \(zeros)")
+        cell.scaleToSpectralRadius(arena)
+        #expect(abs(EchoStateCell.spectralRadius(whh) - 0.8) < 0.01)
+        let layer = RecurrentLayer(cell: cell)
+        let x = Tensor([T, In]); fillUniform(x.ptr, count: x.count, seed: 2)
+        func run(_ h0: Tensor) -> Tensor {
+            let out = Tensor([T, H])
+            layer.forward(arena, x: x.matrix, lengths: [T], steps: T, initial: [h0.matrix], outputs: out.matrix, final: [],
+                          cache: RecurrentCache())
+            return out
+        }
+        let a = Tensor([1, H]), b = Tensor([1, H])
+        fillUniform(a.ptr, count: H, scale: 1, seed: 7); fillUniform(b.ptr, count: H, scale: 1, seed: 8)
+        let oa = run(a), ob = run(b)
+        func distance(_ t: Int) -> Float {
+            (0..<H).reduce(0) { $0 + (oa.matrix[t, $1] - ob.matrix[t, $1]) * (oa.matrix[t, $1] - ob.matrix[t, $1]) }.squareRoot()
+        }
+        #expect(distance(0) > 0.1)
+        #expect(distance(T - 1) < 1e-4 * distance(0), "start \(distance(0)), end \(distance(T - 1))")
+    }
+
     // MARK: names
 
     @Test func parameterNamesAndShapes() {
@@ -189,7 +299,7 @@ import Testing
         let arena = ParameterArena()
         let layers = [CellKind.lstm, .peephole, .coupled].map { SequenceLayer($0, arena, name: $0.rawValue, input: 2, hidden: 3) }
         arena.allocate(seed: 1)
-        for l in layers { l.initializeForgetBias(arena) }
+        for l in layers { l.initializeWeights(arena) }
         #expect(arena.value(layers[0].parameters[2]).array[3..<6].allSatisfy { $0 == 1 })
         #expect(arena.value(layers[1].parameters[2]).array[3..<6].allSatisfy { $0 == 1 })
         #expect(arena.value(layers[2].parameters[2]).array[0..<3].allSatisfy { $0 == -1 })

@@ -9,6 +9,7 @@ import NMTModel
 import NMTTensor
 import NMTTestSupport
 import NMTText
+import NMTTrain
 import Testing
 
 @Suite struct LanguageModelTests {
@@ -72,10 +73,10 @@ import Testing
 
     /// Stepping one token at a time (the sampler's path) gives the training forward's
     /// probabilities at every position, for every cell and two layers.
-    @Test(arguments: CellKind.sequenceCells)
+    @Test(arguments: CellKind.allCases)
     func stepAPIMatchesTheTrainingForward(cell: CellKind) {
         let model = Self.tiny(cell)
-        let s = Self.sentences[0]
+        let s: [Int32] = [5, 6, 7, 8, 9, 10, 5, 6]   // long enough for the clockwork's slow modules
         let lp = model.tokenLogProbabilities(LMBatch(sentences: [s, s]))   // B = 2, both rows the same sentence
         let state = model.initialState(rows: 2)
         let inputs = [SpecialIds.bos] + s, outputs = s + [SpecialIds.eos]
@@ -89,5 +90,52 @@ import Testing
                 #expect(abs(stepLP - lp[t * 2 + r]) < 1e-5, "\(cell) position \(t) row \(r)")
             }
         }
+    }
+
+    /// Adam steps on a clockwork LM: the masked (fast-to-slow) recurrent blocks stay exactly zero.
+    @Test func clockworkMaskStaysExactlyZeroAfterTraining() {
+        let model = Self.tiny(.clockwork, layers: 1)
+        let layer = model.layers[0]
+        guard case .clockwork(let l) = layer else { Issue.record("not a clockwork layer"); return }
+        let cell = l.cell
+        var adam = Adam(AdamConfig(learningRate: 0.05))
+        var rng = RNG(seed: 3)
+        let before = model.arena.value(cell.W_hh).array
+        for _ in 0..<30 {
+            model.arena.zeroGrads()
+            model.trainStep(LMBatch(sentences: Self.sentences), rng: &rng)
+            adam.update(model.arena)
+        }
+        let w = model.arena.value(cell.W_hh)
+        var masked = 0, moved = 0
+        for i in 0..<cell.modules {
+            for r in cell.bounds[i]..<cell.bounds[i + 1] {
+                for c in 0..<cell.hidden {
+                    if c < cell.bounds[i] { #expect(w[r, c] == 0); masked += 1 }
+                    else if w[r, c] != before[r * cell.hidden + c] { moved += 1 }
+                }
+            }
+        }
+        #expect(masked > 0 && moved > masked, "masked \(masked), moved \(moved)")
+    }
+
+    /// An echo state LM trains its readout (the output layer) only: the embedding and the
+    /// reservoir keep their values, and the loss still falls.
+    @Test func echoStateTrainsOnlyItsReadout() {
+        let model = Self.tiny(.esn, layers: 1, dropout: 0)
+        let arena = model.arena
+        let frozen = arena.params.filter { !$0.name.hasPrefix("generator") }
+        let before = frozen.map { arena.value($0).array }
+        var adam = Adam(AdamConfig(learningRate: 0.05))
+        var rng = RNG(seed: 3)
+        let batch = LMBatch(sentences: Self.sentences)
+        let first = model.evaluate(batch).nll
+        for _ in 0..<30 {
+            arena.zeroGrads()
+            model.trainStep(batch, rng: &rng)
+            adam.update(arena)
+        }
+        #expect(zip(frozen, before).allSatisfy { arena.value($0.0).array == $0.1 })
+        #expect(model.evaluate(batch).nll < 0.8 * first)
     }
 }

@@ -58,7 +58,7 @@ public struct CoupledLSTMCell: RecurrentCell {
     }
 
     @inlinable @inline(__always)
-    public func forwardRow(_ bias: UnsafePointer<Float>, proj gates: UnsafeMutablePointer<Float>, rec: UnsafePointer<Float>,
+    public func forwardRow(_ bias: UnsafePointer<Float>, step: Int, proj gates: UnsafeMutablePointer<Float>, rec: UnsafePointer<Float>,
                            prev: StateRow, next: StateRow, saved: StateRow, cache tanhCOut: UnsafeMutablePointer<Float>,
                            out: UnsafeMutablePointer<Float>) {
         let H = hidden
@@ -85,7 +85,7 @@ public struct CoupledLSTMCell: RecurrentCell {
     /// dState (h, c): on entry dL/dh' (without dOut), dL/dc'; on exit dh = 0 and dc = dL/dc.
     /// dProj (= dRec) = the pre-activation gate gradients [dα_i | dα_g | dα_o].
     @inlinable @inline(__always)
-    public func backwardRow(_ bias: UnsafePointer<Float>, proj gates: UnsafePointer<Float>, cache tanhC: UnsafePointer<Float>,
+    public func backwardRow(_ bias: UnsafePointer<Float>, step: Int, proj gates: UnsafePointer<Float>, cache tanhC: UnsafePointer<Float>,
                             prev: StateRow, dOut: UnsafePointer<Float>?, dState: StateRow,
                             dProj dGates: UnsafeMutablePointer<Float>, dRec: UnsafeMutablePointer<Float>) {
         let H = hidden

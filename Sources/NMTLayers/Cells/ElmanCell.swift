@@ -55,7 +55,7 @@ public struct ElmanCell: RecurrentCell {
 
     /// proj (H): x·W_ihᵀ on entry, h' on exit; rec (H): h·W_hhᵀ; writes h' to next, saved and out.
     @inlinable @inline(__always)
-    public func forwardRow(_ bias: UnsafePointer<Float>, proj: UnsafeMutablePointer<Float>, rec: UnsafePointer<Float>,
+    public func forwardRow(_ bias: UnsafePointer<Float>, step: Int, proj: UnsafeMutablePointer<Float>, rec: UnsafePointer<Float>,
                            prev: StateRow, next: StateRow, saved: StateRow, cache: UnsafeMutablePointer<Float>,
                            out: UnsafeMutablePointer<Float>) {
         let H = hidden
@@ -71,7 +71,7 @@ public struct ElmanCell: RecurrentCell {
 
     /// d = dh + dOut; dProj = dRec = d ⊙ (1 − h'²); dh = 0 (the caller adds dRec·W_hh).
     @inlinable @inline(__always)
-    public func backwardRow(_ bias: UnsafePointer<Float>, proj: UnsafePointer<Float>, cache: UnsafePointer<Float>,
+    public func backwardRow(_ bias: UnsafePointer<Float>, step: Int, proj: UnsafePointer<Float>, cache: UnsafePointer<Float>,
                             prev: StateRow, dOut: UnsafePointer<Float>?, dState: StateRow,
                             dProj: UnsafeMutablePointer<Float>, dRec: UnsafeMutablePointer<Float>) {
         let H = hidden

@@ -68,7 +68,7 @@ public struct GRUCell: RecurrentCell {
     /// Forward of one row. proj (3H): x·W_ihᵀ + b_ih; rec (3H): h·W_hhᵀ without bias (may alias
     /// `cache`); reads h from prev; writes h' to next, saved and out; cache (4H) = [r | z | n | hn].
     @inlinable @inline(__always)
-    public func forwardRow(_ bHH: UnsafePointer<Float>, proj: UnsafeMutablePointer<Float>, rec: UnsafePointer<Float>,
+    public func forwardRow(_ bHH: UnsafePointer<Float>, step: Int, proj: UnsafeMutablePointer<Float>, rec: UnsafePointer<Float>,
                            prev: StateRow, next: StateRow, saved: StateRow, cache g: UnsafeMutablePointer<Float>,
                            out: UnsafeMutablePointer<Float>) {
         GRUCell.forwardKernel(H: hidden, bHH: bHH, proj: proj, rec: rec, prev: prev, next: next, saved: saved,
@@ -115,7 +115,7 @@ public struct GRUCell: RecurrentCell {
     ///   dRec (3H)  = ∂L/∂(h·W_hhᵀ + b_hh)   = [da_r | da_z | da_n ⊙ r]
     ///   dState.h   = d ⊙ z   (the direct path; the caller adds dRec·W_hh)
     @inlinable @inline(__always)
-    public func backwardRow(_ bHH: UnsafePointer<Float>, proj: UnsafePointer<Float>, cache g: UnsafePointer<Float>,
+    public func backwardRow(_ bHH: UnsafePointer<Float>, step: Int, proj: UnsafePointer<Float>, cache g: UnsafePointer<Float>,
                             prev: StateRow, dOut: UnsafePointer<Float>?, dState: StateRow,
                             dProj dx: UnsafeMutablePointer<Float>, dRec dhp: UnsafeMutablePointer<Float>) {
         GRUCell.backwardKernel(H: hidden, cache: g, prev: prev, dOut: dOut, dState: dState, dProj: dx, dRec: dhp)

@@ -65,7 +65,7 @@ public struct LSTMCell: RecurrentCell {
     /// rec (4H): h·W_hhᵀ. Reads c from prev; writes c' to next and saved, tanh(c') to cache (H),
     /// h' to next, saved and out.
     @inlinable @inline(__always)
-    public func forwardRow(_ bias: UnsafePointer<Float>, proj gates: UnsafeMutablePointer<Float>, rec: UnsafePointer<Float>,
+    public func forwardRow(_ bias: UnsafePointer<Float>, step: Int, proj gates: UnsafeMutablePointer<Float>, rec: UnsafePointer<Float>,
                            prev: StateRow, next: StateRow, saved: StateRow, cache tanhCOut: UnsafeMutablePointer<Float>,
                            out: UnsafeMutablePointer<Float>) {
         let H = hidden
@@ -105,7 +105,7 @@ public struct LSTMCell: RecurrentCell {
     /// gradient, added here from dOut); on exit dh = 0 (the caller adds dG·W_hh) and
     /// dc = dL/dc_prev. Writes the pre-activation gate gradients (4H) to dProj (= dRec: shared).
     @inlinable @inline(__always)
-    public func backwardRow(_ bias: UnsafePointer<Float>, proj gates: UnsafePointer<Float>, cache tanhC: UnsafePointer<Float>,
+    public func backwardRow(_ bias: UnsafePointer<Float>, step: Int, proj gates: UnsafePointer<Float>, cache tanhC: UnsafePointer<Float>,
                             prev: StateRow, dOut: UnsafePointer<Float>?, dState: StateRow,
                             dProj dGates: UnsafeMutablePointer<Float>, dRec: UnsafeMutablePointer<Float>) {
         let H = hidden

@@ -84,7 +84,7 @@ public struct PeepholeLSTMCell: RecurrentCell {
     /// proj (4H): the input projection on entry, the activated gates on exit; rec (4H): h·W_hhᵀ.
     /// Reads c from prev; writes c' to next and saved, [tanh c' | c'] to cache, h' to next, saved, out.
     @inlinable @inline(__always)
-    public func forwardRow(_ w: Weights, proj gates: UnsafeMutablePointer<Float>, rec: UnsafePointer<Float>,
+    public func forwardRow(_ w: Weights, step: Int, proj gates: UnsafeMutablePointer<Float>, rec: UnsafePointer<Float>,
                            prev: StateRow, next: StateRow, saved: StateRow, cache: UnsafeMutablePointer<Float>,
                            out: UnsafeMutablePointer<Float>) {
         let H = hidden
@@ -117,7 +117,7 @@ public struct PeepholeLSTMCell: RecurrentCell {
     /// dα·W_hh) and dc = dL/dc (through f and both input peepholes). dProj (= dRec) = the
     /// pre-activation gate gradients; the peephole gradient (in `w`) is accumulated.
     @inlinable @inline(__always)
-    public func backwardRow(_ w: Weights, proj gates: UnsafePointer<Float>, cache: UnsafePointer<Float>,
+    public func backwardRow(_ w: Weights, step: Int, proj gates: UnsafePointer<Float>, cache: UnsafePointer<Float>,
                             prev: StateRow, dOut: UnsafePointer<Float>?, dState: StateRow,
                             dProj dGates: UnsafeMutablePointer<Float>, dRec: UnsafeMutablePointer<Float>) {
         let H = hidden

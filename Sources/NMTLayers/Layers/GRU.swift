@@ -63,7 +63,7 @@ public struct GRU {
                 cell.carryRow(prev: prev, next: next, cache: g)
                 continue
             }
-            cell.forwardRow(w, proj: xProj.row(row), rec: UnsafePointer(g), prev: prev, next: next, saved: next,
+            cell.forwardRow(w, step: 0, proj: xProj.row(row), rec: UnsafePointer(g), prev: prev, next: next, saved: next,
                             cache: g, out: next.ptr)
         }
     }

@@ -89,7 +89,7 @@ public struct StackedEncoder {
 
     /// The forget-gate start of every layer of the LSTM family (once, after `arena.allocate`).
     public func initializeForgetBias(_ arena: ParameterArena) {
-        for l in layers { l.fwd.initializeForgetBias(arena); l.bwd.initializeForgetBias(arena) }
+        for l in layers { l.fwd.initializeWeights(arena); l.bwd.initializeWeights(arena) }
     }
 
     /// x (T·B, E) → outputs (T·B, 2H), finalH / finalC (B, 2H): views into `cache`, valid until

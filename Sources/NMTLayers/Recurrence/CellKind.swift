@@ -6,8 +6,8 @@
 //   peephole   peephole LSTM (Gers & Schmidhuber)  Cells/PeepholeLSTMCell.swift
 //   coupled    coupled input–forget LSTM           Cells/CoupledLSTMCell.swift
 //   gru        GRU                                 Cells/GRUCell.swift
-//   esn        echo state network (language models only)
-//   clockwork  clockwork RNN (language models only)
+//   esn        echo state network (language models only)   Cells/EchoStateCell.swift
+//   clockwork  clockwork RNN (language models only)        Cells/ClockworkCell.swift
 //
 // `SequenceLayer` dispatches once per sequence call (forward / backward over all T steps) to the
 // sequence loop specialised for the cell: the per-row kernels still inline into their own loop.
@@ -19,6 +19,11 @@ public enum CellKind: String, CaseIterable, Codable, Sendable {
 
     /// The cells a translation encoder or decoder may use.
     public static let sequenceCells: [CellKind] = [.rnn, .lstm, .peephole, .coupled, .gru]
+    /// Every cell: what a language model may use.
+    public static let languageModelCells: [CellKind] = allCases
+
+    /// False for the echo state network, whose reservoir stays as initialised.
+    public var isTrained: Bool { self != .esn }
 
     /// Parses a cell name among `allowed`; an unknown or unsupported name is an error that lists them.
     public static func parse(_ name: String, allowed: [CellKind] = sequenceCells, flag: String) throws -> CellKind {
@@ -62,18 +67,31 @@ public struct CellKindError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// One direction, one layer of any sequence cell over a padded, time-major batch.
+/// The settings only some cells read.
+public struct CellOptions: Codable, Sendable, Equatable {
+    /// Clockwork RNN: the number of modules (periods 1, 2, 4, …).
+    public var clockworkModules = 4
+    /// Echo state network: the reservoir.
+    public var reservoir = ReservoirSettings()
+    public init(clockworkModules: Int = 4, reservoir: ReservoirSettings = ReservoirSettings()) {
+        self.clockworkModules = clockworkModules; self.reservoir = reservoir
+    }
+}
+
+/// One direction, one layer of any cell over a padded, time-major batch.
 public enum SequenceLayer {
     case rnn(RecurrentLayer<ElmanCell>)
     case lstm(RecurrentLayer<LSTMCell>)
     case peephole(RecurrentLayer<PeepholeLSTMCell>)
     case coupled(RecurrentLayer<CoupledLSTMCell>)
     case gru(RecurrentLayer<GRUCell>)
+    case esn(RecurrentLayer<EchoStateCell>)
+    case clockwork(RecurrentLayer<ClockworkCell>)
 
     /// Registers the cell's parameters under `name` (see each cell's init). `orthogonalRecurrent`
     /// applies to the LSTM (the other cells' W_hh are orthogonal already).
     public init(_ kind: CellKind, _ arena: ParameterArena, name: String, input: Int, hidden: Int, reverse: Bool = false,
-                orthogonalRecurrent: Bool = false) {
+                orthogonalRecurrent: Bool = false, options: CellOptions = CellOptions()) {
         switch kind {
         case .rnn: self = .rnn(RecurrentLayer(cell: ElmanCell(arena, name: name, input: input, hidden: hidden), reverse: reverse))
         case .lstm: self = .lstm(LSTM(arena, name: name, input: input, hidden: hidden, reverse: reverse,
@@ -83,7 +101,10 @@ public enum SequenceLayer {
         case .coupled: self = .coupled(RecurrentLayer(cell: CoupledLSTMCell(arena, name: name, input: input, hidden: hidden),
                                                       reverse: reverse))
         case .gru: self = .gru(RecurrentLayer(cell: GRUCell(arena, name: name, input: input, hidden: hidden), reverse: reverse))
-        case .esn, .clockwork: preconditionFailure("\(kind.rawValue) is not a sequence-layer cell")
+        case .esn: self = .esn(RecurrentLayer(cell: EchoStateCell(arena, name: name, input: input, hidden: hidden,
+                                                                 settings: options.reservoir), reverse: reverse))
+        case .clockwork: self = .clockwork(RecurrentLayer(cell: ClockworkCell(arena, name: name, input: input, hidden: hidden,
+                                                                              modules: options.clockworkModules), reverse: reverse))
         }
     }
 
@@ -94,6 +115,8 @@ public enum SequenceLayer {
         case .peephole: return .peephole
         case .coupled: return .coupled
         case .gru: return .gru
+        case .esn: return .esn
+        case .clockwork: return .clockwork
         }
     }
 
@@ -104,6 +127,8 @@ public enum SequenceLayer {
         case .peephole(let l): return l.hidden
         case .coupled(let l): return l.hidden
         case .gru(let l): return l.hidden
+        case .esn(let l): return l.hidden
+        case .clockwork(let l): return l.hidden
         }
     }
 
@@ -115,29 +140,35 @@ public enum SequenceLayer {
         case .peephole(let l): return [l.cell.W_ih, l.cell.W_hh, l.cell.b, l.cell.peephole]
         case .coupled(let l): return [l.cell.W_ih, l.cell.W_hh, l.cell.b]
         case .gru(let l): return [l.cell.W_ih, l.cell.W_hh, l.cell.b_ih, l.cell.b_hh]
+        case .esn(let l): return [l.cell.W_ih, l.cell.W_hh, l.cell.b]
+        case .clockwork(let l): return [l.cell.W_ih, l.cell.W_hh, l.cell.b]
         }
     }
 
-    /// The LSTM family's forget-gate start (see each cell); nothing for the others. Once, after
-    /// `arena.allocate(seed:)`.
-    public func initializeForgetBias(_ arena: ParameterArena) {
+    /// The cell's own start after `arena.allocate(seed:)` (once, for a new model): the LSTM
+    /// family's forget gate, the clockwork mask, the reservoir's spectral radius.
+    public func initializeWeights(_ arena: ParameterArena) {
         switch self {
         case .lstm(let l): l.cell.initializeForgetBias(arena)
         case .peephole(let l): l.cell.initializeForgetBias(arena)
         case .coupled(let l): l.cell.initializeForgetBias(arena)
+        case .esn(let l): l.cell.scaleToSpectralRadius(arena)
+        case .clockwork(let l): l.cell.applyMask(arena)
         case .rnn, .gru: break
         }
     }
 
     /// See `RecurrentLayer.forward`: initial / final list the state parts ((h, c) or (h)).
     public func forward(_ arena: ParameterArena, x: MatrixRef, lengths: [Int], steps T: Int, initial: [MatrixRef?] = [],
-                        outputs: MatrixRef, final: [MatrixRef?], cache: RecurrentCache) {
+                        outputs: MatrixRef, final: [MatrixRef?], cache: RecurrentCache, firstStep: Int = 0) {
         switch self {
-        case .rnn(let l): l.forward(arena, x: x, lengths: lengths, steps: T, initial: initial, outputs: outputs, final: final, cache: cache)
-        case .lstm(let l): l.forward(arena, x: x, lengths: lengths, steps: T, initial: initial, outputs: outputs, final: final, cache: cache)
-        case .peephole(let l): l.forward(arena, x: x, lengths: lengths, steps: T, initial: initial, outputs: outputs, final: final, cache: cache)
-        case .coupled(let l): l.forward(arena, x: x, lengths: lengths, steps: T, initial: initial, outputs: outputs, final: final, cache: cache)
-        case .gru(let l): l.forward(arena, x: x, lengths: lengths, steps: T, initial: initial, outputs: outputs, final: final, cache: cache)
+        case .rnn(let l): l.forward(arena, x: x, lengths: lengths, steps: T, initial: initial, outputs: outputs, final: final, cache: cache, firstStep: firstStep)
+        case .lstm(let l): l.forward(arena, x: x, lengths: lengths, steps: T, initial: initial, outputs: outputs, final: final, cache: cache, firstStep: firstStep)
+        case .peephole(let l): l.forward(arena, x: x, lengths: lengths, steps: T, initial: initial, outputs: outputs, final: final, cache: cache, firstStep: firstStep)
+        case .coupled(let l): l.forward(arena, x: x, lengths: lengths, steps: T, initial: initial, outputs: outputs, final: final, cache: cache, firstStep: firstStep)
+        case .gru(let l): l.forward(arena, x: x, lengths: lengths, steps: T, initial: initial, outputs: outputs, final: final, cache: cache, firstStep: firstStep)
+        case .esn(let l): l.forward(arena, x: x, lengths: lengths, steps: T, initial: initial, outputs: outputs, final: final, cache: cache, firstStep: firstStep)
+        case .clockwork(let l): l.forward(arena, x: x, lengths: lengths, steps: T, initial: initial, outputs: outputs, final: final, cache: cache, firstStep: firstStep)
         }
     }
 
@@ -150,6 +181,8 @@ public enum SequenceLayer {
         case .peephole(let l): l.backward(arena, x: x, dOutputs: dOutputs, dFinal: dFinal, dX: dX, accumulateDX: accumulateDX, dInitial: dInitial, cache: cache)
         case .coupled(let l): l.backward(arena, x: x, dOutputs: dOutputs, dFinal: dFinal, dX: dX, accumulateDX: accumulateDX, dInitial: dInitial, cache: cache)
         case .gru(let l): l.backward(arena, x: x, dOutputs: dOutputs, dFinal: dFinal, dX: dX, accumulateDX: accumulateDX, dInitial: dInitial, cache: cache)
+        case .esn(let l): l.backward(arena, x: x, dOutputs: dOutputs, dFinal: dFinal, dX: dX, accumulateDX: accumulateDX, dInitial: dInitial, cache: cache)
+        case .clockwork(let l): l.backward(arena, x: x, dOutputs: dOutputs, dFinal: dFinal, dX: dX, accumulateDX: accumulateDX, dInitial: dInitial, cache: cache)
         }
     }
 }

@@ -26,6 +26,8 @@ public final class RecurrentCache {
     /// lengths are non-increasing: the active rows at each step are a prefix.
     @usableFromInline var sortedDescending = false
     @usableFromInline var hasInitialState = false
+    /// The step number (reading order) of the first row of the last forward.
+    @usableFromInline var firstStep = 0
     @usableFromInline var gateWidth = 0, cacheWidth = 0, parts = 0, shared = true
 
     @usableFromInline var proj = Tensor([0])       // (T·B, G)

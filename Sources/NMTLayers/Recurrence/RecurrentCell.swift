@@ -67,7 +67,9 @@ public protocol RecurrentCell {
     /// step; next: the state after it (may alias prev); saved: a second copy of the new state
     /// (the loop's per-step history; may alias next); cache (K): what backward needs;
     /// out (H): the output h.
-    func forwardRow(_ w: StepWeights, proj: UnsafeMutablePointer<Float>, rec: UnsafePointer<Float>,
+    /// `step`: the row's step in reading order (0 = its first); only a cell whose units run on
+    /// a schedule (the clockwork RNN) reads it.
+    func forwardRow(_ w: StepWeights, step: Int, proj: UnsafeMutablePointer<Float>, rec: UnsafePointer<Float>,
                     prev: StateRow, next: StateRow, saved: StateRow, cache: UnsafeMutablePointer<Float>,
                     out: UnsafeMutablePointer<Float>)
 
@@ -76,11 +78,13 @@ public protocol RecurrentCell {
     /// step) not counting dOut; on exit dL/d(state before the step) except the path through the
     /// recurrent product, which the caller adds (dRec·W_hh into part 0). Writes dProj (G) =
     /// dL/dproj and dRec (G) = dL/drec (for a shared-gradient cell the loop passes one buffer).
-    func backwardRow(_ w: StepWeights, proj: UnsafePointer<Float>, cache: UnsafePointer<Float>, prev: StateRow,
+    func backwardRow(_ w: StepWeights, step: Int, proj: UnsafePointer<Float>, cache: UnsafePointer<Float>, prev: StateRow,
                      dOut: UnsafePointer<Float>?, dState: StateRow,
                      dProj: UnsafeMutablePointer<Float>, dRec: UnsafeMutablePointer<Float>)
 
     /// Adds the bias gradients from dProj (N, G) and dRec (N, G) (column sums) into the arena.
+    /// Called after every other weight gradient of the sequence is accumulated, so a cell with a
+    /// fixed sparsity pattern (the clockwork RNN's block mask) may also re-apply it here.
     func accumulateBiasGradients(_ arena: ParameterArena, dProj: MatrixRef, dRec: MatrixRef)
 }
 

@@ -34,15 +34,19 @@ public struct RecurrentLayer<Cell: RecurrentCell> {
     /// x (T·B, In) → outputs (T·B, H) (0 at padded rows; may be a column view of a wider
     /// buffer); final[p] (B, H): state part p of each sequence after its last real step.
     /// initial[p] (B, H): optional initial state part (zeros when absent). B = lengths.count.
+    /// `firstStep`: the step number of x's first row in reading order (a sequence continued
+    /// from a carried state, one token at a time: the clockwork RNN's schedule reads it).
     @inlinable
     public func forward(_ arena: ParameterArena, x: MatrixRef, lengths: [Int], steps T: Int,
-                        initial: [MatrixRef?], outputs: MatrixRef, final: [MatrixRef?], cache: RecurrentCache) {
+                        initial: [MatrixRef?], outputs: MatrixRef, final: [MatrixRef?], cache: RecurrentCache,
+                        firstStep: Int = 0) {
         let B = lengths.count, H = cell.hidden, G = cell.gateWidth, K = cell.cacheWidth, P = Cell.stateParts
         precondition(x.rows == T * B && x.cols == cell.input, "recurrent forward: x (\(x.rows), \(x.cols)) for T \(T), B \(B), In \(cell.input)")
         precondition(outputs.rows == T * B && outputs.cols == H, "recurrent forward: outputs (\(outputs.rows), \(outputs.cols))")
         precondition(initial.count <= P && final.count <= P, "recurrent forward: more state parts than the cell's \(P)")
         cache.prepare(steps: T, lengths: lengths, hidden: H, gateWidth: G, cacheWidth: K, parts: P,
                       shared: Cell.sharedGateGradient)
+        cache.firstStep = firstStep
         if B == 0 { return }
         // Initial state.
         cache.hasInitialState = initial.contains { $0 != nil }
@@ -76,7 +80,7 @@ public struct RecurrentLayer<Cell: RecurrentCell> {
                 let t = reverse ? len - 1 - s : s
                 let row = t * B + bb
                 let st = StateRow(stateP + bb * H, stride: stateStride)
-                cell.forwardRow(w, proj: projP + row * G, rec: UnsafePointer(stepRec.row(bb)), prev: st, next: st,
+                cell.forwardRow(w, step: firstStep + s, proj: projP + row * G, rec: UnsafePointer(stepRec.row(bb)), prev: st, next: st,
                                 saved: StateRow(histP + row * H, stride: histStride), cache: cacheP + row * K,
                                 out: outputs.row(row))
             }
@@ -154,7 +158,7 @@ public struct RecurrentLayer<Cell: RecurrentCell> {
                 }
                 let dR = reverse ? stepD.row(bb) : dRec.row(row)
                 let dP = Cell.sharedGateGradient ? dR : dProj.row(row)
-                cell.backwardRow(w, proj: projP + row * G, cache: cacheP + row * K, prev: prev,
+                cell.backwardRow(w, step: cache.firstStep + s, proj: projP + row * G, cache: cacheP + row * K, prev: prev,
                                  dOut: dOutputs.map { UnsafePointer($0.row(row)) },
                                  dState: StateRow(dStateP + bb * H, stride: stateStride), dProj: dP, dRec: dR)
                 if reverse { dRec.row(row).update(from: dR, count: G) }
@@ -171,7 +175,6 @@ public struct RecurrentLayer<Cell: RecurrentCell> {
 
         // Parameter gradients and dX over all T·B rows at once.
         gemm(dProj, transA: true, x, into: arena.grad(cell.W_ih), beta: 1)
-        cell.accumulateBiasGradients(arena, dProj: dProj, dRec: dRec)
         let hs = cache.history.matrix.rows(0 ..< T * B)       // (T·B, H), 0 at padded rows
         let gWhh = arena.grad(cell.W_hh)
         if T > 1 {
@@ -205,5 +208,6 @@ public struct RecurrentLayer<Cell: RecurrentCell> {
             precondition(dX.rows == T * B && dX.cols == cell.input, "recurrent backward: dX shape")
             gemm(dProj, arena.value(cell.W_ih), into: dX, beta: accumulateDX ? 1 : 0)
         }
+        cell.accumulateBiasGradients(arena, dProj: dProj, dRec: dRec)
     }
 }
