@@ -29,7 +29,36 @@ public struct CorpusScore: Sendable, Equatable {
     public var perplexity: Double { exp(-logProbability / Double(max(tokens, 1))) }
 }
 
-public final class LMScorer {
+/// Scores lines of text: one score per line, nil for a line without tokens.
+public protocol LineScoring {
+    func score(_ lines: [String]) -> [LineScore?]
+}
+
+/// The Kneser–Ney trigram baseline over the same vocabulary and tokens as a language model.
+public final class TrigramScorer: LineScoring {
+    public let ngram: NGramModel
+    public let vocab: Vocabulary
+    let tokenizer: Tokenizer
+
+    /// Counts the trigrams of `corpus` (tokenized and mapped with `vocab`, as the model's training data).
+    public init(corpus: [String], vocab: Vocabulary, skipInvalidUTF8: Bool = false) throws {
+        self.vocab = vocab
+        tokenizer = try vocab.makeTokenizer()
+        let data = try MonolingualData.load(paths: corpus, vocab: vocab, maxLength: 0, skipInvalidUTF8: skipInvalidUTF8)
+        ngram = NGramModel(sentences: data.sentences, vocabSize: vocab.count)
+    }
+
+    public func score(_ lines: [String]) -> [LineScore?] {
+        lines.map { line in
+            let ids = vocab.encode(tokenizer.tokenize(line))
+            if ids.isEmpty { return nil }
+            return LineScore(logProbability: ngram.logProbability(sentence: ids), tokens: ids.count + 1,
+                             unknown: ids.lazy.filter { $0 == SpecialIds.unk }.count)
+        }
+    }
+}
+
+public final class LMScorer: LineScoring {
     public let model: LanguageModel
     public let vocab: Vocabulary
     let tokenizer: Tokenizer

@@ -1,5 +1,5 @@
 // Trigram language model with interpolated Kneser–Ney smoothing, over vocabulary ids, the
-// baseline of nmt-fill --eval.
+// baseline of nmt-fill --eval and of nmt-lm score --trigram.
 //
 //   P3(w | u v) = max(c(uvw) − D3, 0) / c(uv·) + D3 · N1+(uv·) / c(uv·) · P2(w | v)    (c(uv·) > 0; else P2)
 //   P2(w | v)   = max(N1+(·vw) − D2, 0) / N1+(·v·) + D2 · N1+(v·)₂ / N1+(·v·) · P1(w)  (N1+(·v·) > 0; else P1)
@@ -105,6 +105,17 @@ public final class NGramModel {
         let t = Double(ctx.total)
         let n = Double(tri[Self.key3(u, v, w)] ?? 0)
         return max(n - d3, 0) / t + d3 * Double(ctx.types) / t * p2(w, given: v)
+    }
+
+    /// ln P(w1 … wn </s>) under the trigram model: Σ ln P3(w | u v) from <s> <s>, n + 1 factors
+    /// (the tokens a recurrent language model scores for the same sentence).
+    public func logProbability(sentence: [Int32]) -> Double {
+        var u = Self.bos, v = Self.bos, sum = 0.0
+        for w in sentence + [Self.eos] {
+            sum += Foundation.log(p3(w, given: u, v))
+            u = v; v = w
+        }
+        return sum
     }
 
     /// The sentence framed for scoring: <s> <s> w… </s> </s> (extra </s> only pads the window).

@@ -34,13 +34,21 @@ struct Score: ParsableCommand {
     @Flag(help: "Skip lines with invalid UTF-8 (with a warning; an empty record keeps the alignment) instead of stopping.")
     var skipInvalid = false
     @Option(help: "Threads for matrix products.") var threads = 1
+    @Flag(help: "Score with a Kneser–Ney trigram counted on the model's training corpus (same vocabulary and tokens) instead of the model: the baseline.")
+    var trigram = false
 
     func run() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         BLASThreads.set(threads)
         try console.run {
             let loaded = try ModelDirectory.load(model, as: LanguageModel.self)
-            let scorer = try LMScorer(loaded)
+            let scorer: LineScoring
+            if trigram {
+                guard !loaded.config.corpus.isEmpty else { throw ValidationError("\(loaded.directory): the model names no training corpus") }
+                scorer = try TrigramScorer(corpus: loaded.config.corpus, vocab: loaded.vocab, skipInvalidUTF8: skipInvalid)
+            } else {
+                scorer = try LMScorer(loaded)
+            }
             let w = BufferedWriter.standardOutput()
             var corpus = CorpusScore()
             try Inputs.forEachChunk(files, size: 256, skipInvalid: skipInvalid, console: console, skippedAs: "empty record written") {
@@ -108,11 +116,59 @@ struct Generate: ParsableCommand {
     }
 }
 
+struct Gradients: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "How far back the gradient reaches: mean ‖∂L/∂s_t‖ against the distance to the loss.",
+        discussion: """
+        For each input sentence, L = −ln p(</s>) at its end and s_t the top layer's recurrent state
+        after step t ((h, c) for the LSTM family); prints "distance<TAB>mean norm<TAB>sentences"
+        for distances 0 … --max-distance, the mean over the sentences long enough to have it.
+        scripts/plot_gradient_flow.py draws several models' outputs in one SVG.
+        Example: nmt-lm gradients -m runs/lm/rnn corpora/multi30k/val.en.gz --max-distance 25
+        """)
+
+    @Option(name: [.customShort("m"), .long], help: "Language model directory (or a training directory).")
+    var model: String
+    @Argument(help: "Input files (default: standard input).") var files: [String] = []
+    @Option(help: "Largest distance reported.") var maxDistance = 25
+    @Option(help: "Sentences used at most (the first ones).") var sentences = 500
+    @Flag(help: "Skip lines with invalid UTF-8 (with a warning) instead of stopping.") var skipInvalid = false
+    @Option(help: "Threads for matrix products.") var threads = 1
+
+    func run() throws {
+        guard threads >= 1, maxDistance >= 0, sentences >= 1 else {
+            throw ValidationError("--threads and --sentences must be at least 1, --max-distance at least 0")
+        }
+        BLASThreads.set(threads)
+        try console.run {
+            let loaded = try ModelDirectory.load(model, as: LanguageModel.self)
+            let tok = try loaded.vocab.makeTokenizer()
+            var sums = [Double](repeating: 0, count: maxDistance + 1), counts = [Int](repeating: 0, count: maxDistance + 1)
+            var used = 0
+            try Inputs.forEachLine(files, skipInvalid: skipInvalid, console: console, skippedAs: "line skipped", line: { _, line in
+                guard used < sentences else { return }
+                let ids = loaded.vocab.encode(tok.tokenize(line.text))
+                if ids.isEmpty { return }
+                used += 1
+                for (d, v) in loaded.model.stateGradientNorms(sentence: ids).enumerated() where d <= maxDistance {
+                    sums[d] += v; counts[d] += 1
+                }
+            })
+            let w = BufferedWriter.standardOutput()
+            try w.write("distance\tmean_norm\tsentences\n")
+            for d in 0...maxDistance where counts[d] > 0 {
+                try w.write(String(format: "%d\t%.6g\t%d\n", d, sums[d] / Double(counts[d]), counts[d]))
+            }
+            try w.flush()
+        }
+    }
+}
+
 struct NMTLM: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nmt-lm",
         abstract: "Score text with a recurrent language model, or sample from it (train one with nmt-train lm).",
-        subcommands: [Score.self, Generate.self])
+        subcommands: [Score.self, Generate.self, Gradients.self])
 }
 
 NMTLM.main()

@@ -60,70 +60,25 @@ struct FillTrainCommand: ParsableCommand {
     func run() throws {
         BLASThreads.set(common.threads)
         let observer = ConsoleObserver(quiet: common.quiet)
-        let options = common.trainerOptions(batchTokens: batchTokens, maxEpochs: maxEpochs, emaDecay: 0)
         do {
-            let outDir: String
-            let model: FillModel
-            let v: Vocabulary
-            var state: TrainingState?
-            var record: RunRecord
             if let resume {
-                outDir = resume
-                guard Checkpoint.isResumable(resume) else { console.fail("\(resume): nothing to resume (no last/\(Checkpoint.stateFile))") }
-                record = try RunRecord.load(resume, task: .fill)
-                let (loaded, s) = try Checkpoint.resume(resume, as: FillModel.self)
-                record.options = common.resumed(record.options)
-                model = loaded.model; v = loaded.vocab; state = s
-                observer.logLine("resuming \(resume) at epoch \(s.epoch + 1), step \(s.step)")
-            } else {
-                outDir = output!
-                try prepareOutputDirectory(outDir, force: force)
-                if let vocab {
-                    v = try Vocabulary.load(path: vocab)
-                } else {
-                    guard let lang else { throw ValidationError("give --vocab, or --lang to build a vocabulary from the corpus") }
-                    observer.logLine("building the vocabulary from \(corpus.joined(separator: ", ")) (lang \(lang), min count 2)")
-                    var builder = VocabularyBuilder(settings: TokenizerSettings(lang: lang))
-                    let tok = try Tokenizer(settings: builder.settings)
-                    for c in corpus { try builder.addFile(c, tokenizer: tok, skipInvalidUTF8: common.skipInvalid) }
-                    v = try builder.build(minCount: 2)
-                    try v.write(to: ModelDirectory.join(outDir, "text.vocab"), force: true)
-                }
-                if let lang, lang != v.settings.lang {
-                    observer.logLine("warning: --lang \(lang) but the vocabulary's tokenizer language is \(v.settings.lang)")
-                }
-                let config = FillConfig(vocab: v.count, embedding: embedding, hidden: hidden, layers: layers,
-                                        preOutput: preOutput, bidirectional: !leftOnly, dropout: dropout,
-                                        inputMask: inputMask, labelSmoothing: labelSmoothing,
-                                        cell: try CellKind.parse(cell, flag: "--cell"))
-                model = FillModel(config, seed: common.seed)
-                // Absolute paths: the model's config names its corpus for nmt-fill --eval's baselines.
-                func absolute(_ p: String) -> String {
-                    p.hasPrefix("/") ? p : ModelDirectory.join(FileManager.default.currentDirectoryPath, p)
-                }
-                record = RunRecord(task: .fill, train: corpus.map(absolute), valid: valid.map { [absolute($0)] } ?? [],
-                                   maxLength: maxLen, options: options)
-                try record.save(outDir)
+                let r = try MonolingualRun.resume(resume, as: FillModel.self, common: common, observer: observer)
+                return try MonolingualRun.train(r.model, vocab: r.vocab, record: r.record, state: r.state, outDir: resume,
+                                                common: common, observer: observer)
             }
-            let data = try MonolingualData.load(paths: record.train, vocab: v, maxLength: record.maxLength,
-                                                skipInvalidUTF8: common.skipInvalid)
-            observer.logLine("training data: \(data.summary)")
-            guard !data.sentences.isEmpty else { console.fail("the training corpus has no usable sentence") }
-            var validData: MonolingualData?
-            if !record.valid.isEmpty {
-                validData = try MonolingualData.load(paths: record.valid, vocab: v, maxLength: 0, skipInvalidUTF8: common.skipInvalid)
-                observer.logLine("validation data: \(validData!.summary)")
-            }
-            observer.logLine("model: \(model.arena.count) parameters; \(model.config)")
-            let trainer = try FillTrainer(model: model, vocab: v, corpus: record.train, train: data, valid: validData,
-                                          options: record.options, outputDir: outDir, state: state)
-            trainer.observer = observer
-            installStopHandlers(trainer.stopRequested)
-            let final = try trainer.run()
-            if let best = final.bestScore {
-                observer.logLine(String(format: "best validation perplexity %.2f at step %d; model in %@", -best, final.bestStep,
-                                        ModelDirectory.join(outDir, "best") as NSString))
-            }
+            let outDir = output!
+            try prepareOutputDirectory(outDir, force: force)
+            let v = try MonolingualRun.vocabulary(path: vocab, corpus: corpus, lang: lang, outDir: outDir, describe: "min count 2",
+                                                  common: common, observer: observer) { try $0.build(minCount: 2) }
+            let config = FillConfig(vocab: v.count, embedding: embedding, hidden: hidden, layers: layers,
+                                    preOutput: preOutput, bidirectional: !leftOnly, dropout: dropout,
+                                    inputMask: inputMask, labelSmoothing: labelSmoothing,
+                                    cell: try CellKind.parse(cell, flag: "--cell"))
+            let record = try MonolingualRun.newRecord(
+                task: .fill, corpus: corpus, valid: valid, maxLength: maxLen,
+                options: common.trainerOptions(batchTokens: batchTokens, maxEpochs: maxEpochs, emaDecay: 0), outDir: outDir)
+            try MonolingualRun.train(FillModel(config, seed: common.seed), vocab: v, record: record, state: nil, outDir: outDir,
+                                     common: common, observer: observer)
         } catch let e as ValidationError {
             throw e
         } catch {

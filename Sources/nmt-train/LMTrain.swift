@@ -76,63 +76,28 @@ struct LMTrainCommand: ParsableCommand {
     func run() throws {
         BLASThreads.set(common.threads)
         let observer = ConsoleObserver(quiet: common.quiet)
-        let options = common.trainerOptions(batchTokens: batchTokens, maxEpochs: maxEpochs, emaDecay: 0)
         do {
-            let outDir: String
-            let model: LanguageModel
-            let v: Vocabulary
-            var state: TrainingState?
-            var record: RunRecord
             if let resume {
-                outDir = resume
-                guard Checkpoint.isResumable(resume) else { console.fail("\(resume): nothing to resume (no last/\(Checkpoint.stateFile))") }
-                record = try RunRecord.load(resume, task: .languageModel)
-                let (loaded, s) = try Checkpoint.resume(resume, as: LanguageModel.self)
-                record.options = common.resumed(record.options)
-                model = loaded.model; v = loaded.vocab; state = s
-                observer.logLine("resuming \(resume) at epoch \(s.epoch + 1), step \(s.step)")
-            } else {
-                outDir = output!
-                try prepareOutputDirectory(outDir, force: force)
-                if let vocab {
-                    v = try Vocabulary.load(path: vocab)
-                } else {
-                    guard let lang else { throw ValidationError("give --vocab, or --lang to build a vocabulary from the corpus") }
-                    observer.logLine("building the vocabulary from \(corpus.joined(separator: ", ")) (lang \(lang), the \(vocabSize) most frequent words)")
-                    var builder = VocabularyBuilder(settings: TokenizerSettings(lang: lang))
-                    let tok = try Tokenizer(settings: builder.settings)
-                    for c in corpus { try builder.addFile(c, tokenizer: tok, skipInvalidUTF8: common.skipInvalid) }
-                    v = try builder.build(minCount: 1, maxSize: vocabSize + Vocabulary.specials.count)
-                    try v.write(to: ModelDirectory.join(outDir, "text.vocab"), force: true)
-                }
-                let config = LanguageModelConfig(vocab: v.count,
-                                                 cell: try CellKind.parse(cell, allowed: CellKind.languageModelCells, flag: "--cell"),
-                                                 embedding: embedding, hidden: hidden, layers: layers, dropout: dropout,
-                                                 tieEmbeddings: tieEmbeddings, cellOptions: cellOptions)
-                model = LanguageModel(config, seed: common.seed)
-                record = RunRecord(task: .languageModel, train: corpus, valid: valid.map { [$0] } ?? [], maxLength: maxLen,
-                                   options: options)
-                try record.save(outDir)
+                let r = try MonolingualRun.resume(resume, as: LanguageModel.self, common: common, observer: observer)
+                return try MonolingualRun.train(r.model, vocab: r.vocab, record: r.record, state: r.state, outDir: resume,
+                                                common: common, observer: observer)
             }
-            let data = try MonolingualData.load(paths: record.train, vocab: v, maxLength: record.maxLength,
-                                                skipInvalidUTF8: common.skipInvalid)
-            observer.logLine("training data: \(data.summary)")
-            guard !data.sentences.isEmpty else { console.fail("the training corpus has no usable sentence") }
-            var validData: MonolingualData?
-            if !record.valid.isEmpty {
-                validData = try MonolingualData.load(paths: record.valid, vocab: v, maxLength: 0, skipInvalidUTF8: common.skipInvalid)
-                observer.logLine("validation data: \(validData!.summary)")
+            let outDir = output!
+            try prepareOutputDirectory(outDir, force: force)
+            let v = try MonolingualRun.vocabulary(path: vocab, corpus: corpus, lang: lang, outDir: outDir,
+                                                  describe: "the \(vocabSize) most frequent words", common: common,
+                                                  observer: observer) {
+                try $0.build(minCount: 1, maxSize: vocabSize + Vocabulary.specials.count)
             }
-            observer.logLine("model: \(model.arena.count) parameters; \(model.config)")
-            let trainer = try LMTrainer(model: model, vocab: v, train: data, valid: validData, options: record.options,
-                                        outputDir: outDir, state: state)
-            trainer.observer = observer
-            installStopHandlers(trainer.stopRequested)
-            let final = try trainer.run()
-            if let best = final.bestScore {
-                observer.logLine(String(format: "best validation perplexity %.2f at step %d; model in %@", -best, final.bestStep,
-                                        ModelDirectory.join(outDir, "best") as NSString))
-            }
+            let config = LanguageModelConfig(vocab: v.count,
+                                             cell: try CellKind.parse(cell, allowed: CellKind.languageModelCells, flag: "--cell"),
+                                             embedding: embedding, hidden: hidden, layers: layers, dropout: dropout,
+                                             tieEmbeddings: tieEmbeddings, cellOptions: cellOptions)
+            let record = try MonolingualRun.newRecord(
+                task: .languageModel, corpus: corpus, valid: valid, maxLength: maxLen,
+                options: common.trainerOptions(batchTokens: batchTokens, maxEpochs: maxEpochs, emaDecay: 0), outDir: outDir)
+            try MonolingualRun.train(LanguageModel(config, seed: common.seed), vocab: v, record: record, state: nil,
+                                     outDir: outDir, common: common, observer: observer)
         } catch let e as ValidationError {
             throw e
         } catch {

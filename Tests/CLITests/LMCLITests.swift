@@ -42,6 +42,21 @@ let nmtLM: String = URL(fileURLWithPath: nmtVocab).deletingLastPathComponent().a
                 && js[3].hasPrefix("{\"corpus_perplexity\": "), "\(j.stdout)")
     }
 
+    /// The Kneser–Ney trigram baseline scores the same tokens from the model's training corpus
+    /// (recorded in its config): a training sentence beats the same words scrambled.
+    @Test func trigramBaselineScoresTheSameTokens() throws {
+        let dir = try trained()
+        #expect(read(dir + "/m/best/config.json")?.replacingOccurrences(of: "\\/", with: "/").contains(dir + "/train.en") == true)
+        let input = "a dog runs in the park .\n\npark the in runs dog a .\n"
+        let t = try runTool(nmtLM, ["score", "-m", dir + "/m", "--trigram"], stdin: Data(input.utf8))
+        let m = try runTool(nmtLM, ["score", "-m", dir + "/m"], stdin: Data(input.utf8))
+        #expect(t.status == 0 && m.status == 0, "\(t.stderr) \(m.stderr)")
+        let tl = t.stdout.split(separator: "\n", omittingEmptySubsequences: false).map { $0.split(separator: "\t") }
+        let ml = m.stdout.split(separator: "\n", omittingEmptySubsequences: false).map { $0.split(separator: "\t") }
+        #expect(tl.count == 5 && tl[1].isEmpty && tl[0][1] == ml[0][1] && tl[2][1] == ml[2][1], "\(t.stdout)")
+        #expect(Double(tl[0][0])! > Double(tl[2][0])! + 2, "\(t.stdout)")
+    }
+
     @Test func invalidUTF8NamesTheLineOrIsSkipped() throws {
         let dir = try trained()
         write(dir + "/bad.en", Array("a dog runs .\n".utf8) + [0xFF, 0x0A] + Array("two dogs play .\n".utf8))

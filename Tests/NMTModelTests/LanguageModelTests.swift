@@ -138,4 +138,54 @@ import Testing
         #expect(zip(frozen, before).allSatisfy { arena.value($0.0).array == $0.1 })
         #expect(model.evaluate(batch).nll < 0.8 * first)
     }
+
+    /// ‖∂L/∂s_t‖ against central differences: L = −ln p(</s>) as a function of the state after
+    /// step t, evaluated by running the rest of the sentence from the perturbed state (forward
+    /// only); d = 0 is the output layer's gradient. A recurrence with W_hh = 0 passes nothing back.
+    @Test(arguments: [CellKind.rnn, .lstm, .clockwork])
+    func stateGradientNormsMatchCentralDifferences(cell: CellKind) {
+        let model = Self.tiny(cell, layers: 2, dropout: 0)
+        let s: [Int32] = [5, 6, 7, 8]
+        let T = s.count + 1, H = model.config.hidden, P = cell.stateParts
+        let norms = model.stateGradientNorms(sentence: s)
+        #expect(norms.count == T && norms.allSatisfy { $0 > 0 })
+        // Inputs of the top layer (layer 0's outputs).
+        let batch = LMBatch(sentences: [s])
+        let x = Tensor([T, 5])
+        batch.input.withUnsafeBufferPointer { model.embedding.forward(model.arena, ids: $0, into: x.matrix) }
+        let below = Tensor([T, H])
+        model.layers[0].forward(model.arena, x: x.matrix, lengths: [T], steps: T, outputs: below.matrix, final: [],
+                                cache: RecurrentCache())
+        let t = 1, n = T - 1 - t
+        let state = (0..<P).map { _ in Tensor([1, H]) }
+        let prefixOut = Tensor([t + 1, H])
+        model.layers[1].forward(model.arena, x: below.matrix.rows(0 ..< t + 1), lengths: [t + 1], steps: t + 1,
+                                outputs: prefixOut.matrix, final: state.map(\.matrix), cache: RecurrentCache())
+        let suffix = Tensor([n, H])
+        suffix.matrix.copy(from: below.matrix.rows(t + 1 ..< T))
+        func loss() -> Double {
+            let out = Tensor([n, H])
+            model.layers[1].forward(model.arena, x: suffix.matrix, lengths: [n], steps: n, initial: state.map(\.matrix),
+                                    outputs: out.matrix, final: [], cache: RecurrentCache(), firstStep: t + 1)
+            let logits = Tensor([1, 11])
+            model.generator.forward(model.arena, out.matrix.rows(n - 1 ..< n), into: logits.matrix)
+            var m = -Double.infinity
+            for j in 0..<11 { m = max(m, Double(logits.ptr[j])) }
+            let lse = m + log((0..<11).reduce(0.0) { $0 + exp(Double(logits.ptr[$1]) - m) })
+            return withExtendedLifetime(out) { lse - Double(logits.ptr[Int(SpecialIds.eos)]) }
+        }
+        withExtendedLifetime((x, prefixOut)) {}
+        var sq = 0.0
+        for part in state {
+            let g = numericalGradient(of: loss, at: part.ptr, count: H, eps: 1e-2)
+            for (_, v) in g { sq += v * v }
+        }
+        #expect(abs(sq.squareRoot() - norms[n]) < 1e-2 * norms[n], "\(cell): numeric \(sq.squareRoot()), analytic \(norms[n])")
+        // Cut the recurrence: nothing reaches back (the LSTM's c path aside, so only for rnn).
+        if cell == .rnn {
+            model.arena.value(model.layers[1].parameters[1]).zero()
+            let cut = model.stateGradientNorms(sentence: s)
+            #expect(cut[0] > 0 && cut[1...].allSatisfy { $0 == 0 })
+        }
+    }
 }

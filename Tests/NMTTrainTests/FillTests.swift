@@ -59,6 +59,11 @@ import Testing
         #expect(abs(s1 - 1) < 1e-9)
         // Discounts from the count-of-counts are in (0, 1).
         #expect(ng.d1 > 0 && ng.d1 < 1 && ng.d2 > 0 && ng.d2 < 1 && ng.d3 > 0 && ng.d3 < 1)
+        // A sentence's log-probability: the trigram factors from <s> <s> through </s>.
+        let s = data.sentences[0]
+        let framed: [Int32] = [2, 2] + s + [3]
+        let byHand = (2..<framed.count).reduce(0.0) { $0 + log(ng.p3(framed[$1], given: framed[$1 - 2], framed[$1 - 1])) }
+        #expect(abs(ng.logProbability(sentence: s) - byHand) < 1e-9 && byHand < 0)
     }
 
     @Test func bothSidesTrigramUsesTheRightContext() throws {

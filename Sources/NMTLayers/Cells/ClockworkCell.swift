@@ -18,7 +18,7 @@
 
 import NMTTensor
 
-public struct ClockworkCell: RecurrentCell {
+public struct ClockworkCell: SingleBiasCell {
     public let W_ih: Param   // (H, In)
     public let W_hh: Param   // (H, H), blocks (i, j < i) zero
     public let b: Param      // (H)
@@ -58,16 +58,6 @@ public struct ClockworkCell: RecurrentCell {
     @inlinable public var cacheWidth: Int { 0 }
     @inlinable public static var stateParts: Int { 1 }
     @inlinable public static var sharedGateGradient: Bool { true }
-
-    @inlinable
-    public func projectInput(_ arena: ParameterArena, _ x: MatrixRef, columns: Range<Int>?, into proj: MatrixRef,
-                             addBias: Bool, accumulate: Bool) {
-        let w = arena.value(W_ih)
-        gemm(x, columns.map { w.cols($0) } ?? w, transB: true, into: proj, beta: accumulate ? 1 : 0)
-    }
-
-    @inlinable
-    public func stepWeights(_ arena: ParameterArena) -> UnsafePointer<Float> { UnsafePointer(arena.value(b).ptr) }
 
     /// The bias gradient, then the mask on W_hh's gradient (the loop has added it by now).
     public func accumulateBiasGradients(_ arena: ParameterArena, dProj: MatrixRef, dRec: MatrixRef) {

@@ -11,7 +11,7 @@
 
 import NMTTensor
 
-public struct CoupledLSTMCell: RecurrentCell {
+public struct CoupledLSTMCell: SingleBiasCell {
     public let W_ih: Param   // (3H, In)
     public let W_hh: Param   // (3H, H)
     public let b: Param      // (3H)
@@ -40,22 +40,6 @@ public struct CoupledLSTMCell: RecurrentCell {
     @inlinable public var cacheWidth: Int { hidden }
     @inlinable public static var stateParts: Int { 2 }
     @inlinable public static var sharedGateGradient: Bool { true }
-
-    @inlinable
-    public func projectInput(_ arena: ParameterArena, _ x: MatrixRef, columns: Range<Int>?, into proj: MatrixRef,
-                             addBias: Bool, accumulate: Bool) {
-        let w = arena.value(W_ih)
-        gemm(x, columns.map { w.cols($0) } ?? w, transB: true, into: proj, beta: accumulate ? 1 : 0)
-    }
-
-    /// The bias b (3H).
-    @inlinable
-    public func stepWeights(_ arena: ParameterArena) -> UnsafePointer<Float> { UnsafePointer(arena.value(b).ptr) }
-
-    @inlinable
-    public func accumulateBiasGradients(_ arena: ParameterArena, dProj: MatrixRef, dRec: MatrixRef) {
-        accumulateColumnSums(of: dProj, into: arena.grad(b).ptr)
-    }
 
     @inlinable @inline(__always)
     public func forwardRow(_ bias: UnsafePointer<Float>, step: Int, proj gates: UnsafeMutablePointer<Float>, rec: UnsafePointer<Float>,

@@ -39,7 +39,7 @@ public struct ReservoirSettings: Codable, Sendable, Equatable {
     }
 }
 
-public struct EchoStateCell: RecurrentCell {
+public struct EchoStateCell: SingleBiasCell {
     public let W_ih: Param   // (H, In)
     public let W_hh: Param   // (H, H) the reservoir
     public let b: Param      // (H)
@@ -100,21 +100,6 @@ public struct EchoStateCell: RecurrentCell {
     @inlinable public var cacheWidth: Int { hidden }
     @inlinable public static var stateParts: Int { 1 }
     @inlinable public static var sharedGateGradient: Bool { true }
-
-    @inlinable
-    public func projectInput(_ arena: ParameterArena, _ x: MatrixRef, columns: Range<Int>?, into proj: MatrixRef,
-                             addBias: Bool, accumulate: Bool) {
-        let w = arena.value(W_ih)
-        gemm(x, columns.map { w.cols($0) } ?? w, transB: true, into: proj, beta: accumulate ? 1 : 0)
-    }
-
-    @inlinable
-    public func stepWeights(_ arena: ParameterArena) -> UnsafePointer<Float> { UnsafePointer(arena.value(b).ptr) }
-
-    @inlinable
-    public func accumulateBiasGradients(_ arena: ParameterArena, dProj: MatrixRef, dRec: MatrixRef) {
-        accumulateColumnSums(of: dProj, into: arena.grad(b).ptr)
-    }
 
     @inlinable @inline(__always)
     public func forwardRow(_ bias: UnsafePointer<Float>, step: Int, proj: UnsafeMutablePointer<Float>, rec: UnsafePointer<Float>,

@@ -11,7 +11,7 @@
 
 import NMTTensor
 
-public struct ElmanCell: RecurrentCell {
+public struct ElmanCell: SingleBiasCell {
     public let W_ih: Param   // (H, In)
     public let W_hh: Param   // (H, H)
     public let b: Param      // (H)
@@ -35,23 +35,6 @@ public struct ElmanCell: RecurrentCell {
     @inlinable public var cacheWidth: Int { 0 }
     @inlinable public static var stateParts: Int { 1 }
     @inlinable public static var sharedGateGradient: Bool { true }
-
-    /// proj (N, H) = x·W_ih[:, columns]ᵀ (+ proj); the bias is added by the step kernel.
-    @inlinable
-    public func projectInput(_ arena: ParameterArena, _ x: MatrixRef, columns: Range<Int>?, into proj: MatrixRef,
-                             addBias: Bool, accumulate: Bool) {
-        let w = arena.value(W_ih)
-        gemm(x, columns.map { w.cols($0) } ?? w, transB: true, into: proj, beta: accumulate ? 1 : 0)
-    }
-
-    /// The bias b (H).
-    @inlinable
-    public func stepWeights(_ arena: ParameterArena) -> UnsafePointer<Float> { UnsafePointer(arena.value(b).ptr) }
-
-    @inlinable
-    public func accumulateBiasGradients(_ arena: ParameterArena, dProj: MatrixRef, dRec: MatrixRef) {
-        accumulateColumnSums(of: dProj, into: arena.grad(b).ptr)
-    }
 
     /// proj (H): x·W_ihᵀ on entry, h' on exit; rec (H): h·W_hhᵀ; writes h' to next, saved and out.
     @inlinable @inline(__always)

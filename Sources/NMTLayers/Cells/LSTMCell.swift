@@ -11,7 +11,7 @@
 
 import NMTTensor
 
-public struct LSTMCell: RecurrentCell {
+public struct LSTMCell: SingleBiasCell {
     public let W_ih: Param   // (4H, In)
     public let W_hh: Param   // (4H, H)
     public let b: Param      // (4H)
@@ -43,23 +43,6 @@ public struct LSTMCell: RecurrentCell {
     @inlinable public var cacheWidth: Int { hidden }
     @inlinable public static var stateParts: Int { 2 }
     @inlinable public static var sharedGateGradient: Bool { true }
-
-    /// proj (N, 4H) = x·W_ih[:, columns]ᵀ (+ proj); the bias is added by the step kernel.
-    @inlinable
-    public func projectInput(_ arena: ParameterArena, _ x: MatrixRef, columns: Range<Int>? = nil, into proj: MatrixRef,
-                             addBias: Bool = true, accumulate: Bool = false) {
-        let w = arena.value(W_ih)                                        // (4H, In)
-        gemm(x, columns.map { w.cols($0) } ?? w, transB: true, into: proj, beta: accumulate ? 1 : 0)
-    }
-
-    /// The bias b (4H).
-    @inlinable
-    public func stepWeights(_ arena: ParameterArena) -> UnsafePointer<Float> { UnsafePointer(arena.value(b).ptr) }
-
-    @inlinable
-    public func accumulateBiasGradients(_ arena: ParameterArena, dProj: MatrixRef, dRec: MatrixRef) {
-        accumulateColumnSums(of: dProj, into: arena.grad(b).ptr)
-    }
 
     /// Forward of one row. proj (4H): the input projection on entry, the activated gates on exit.
     /// rec (4H): h·W_hhᵀ. Reads c from prev; writes c' to next and saved, tanh(c') to cache (H),

@@ -16,7 +16,7 @@
 
 import NMTTensor
 
-public struct PeepholeLSTMCell: RecurrentCell {
+public struct PeepholeLSTMCell: KernelBiasedInput {
     /// The bias and peephole pointers; in backward also the peephole gradient.
     public struct Weights {
         public let bias: UnsafePointer<Float>                // (4H)
@@ -57,13 +57,6 @@ public struct PeepholeLSTMCell: RecurrentCell {
     @inlinable public var cacheWidth: Int { 2 * hidden }
     @inlinable public static var stateParts: Int { 2 }
     @inlinable public static var sharedGateGradient: Bool { true }
-
-    @inlinable
-    public func projectInput(_ arena: ParameterArena, _ x: MatrixRef, columns: Range<Int>?, into proj: MatrixRef,
-                             addBias: Bool, accumulate: Bool) {
-        let w = arena.value(W_ih)
-        gemm(x, columns.map { w.cols($0) } ?? w, transB: true, into: proj, beta: accumulate ? 1 : 0)
-    }
 
     @inlinable
     public func stepWeights(_ arena: ParameterArena) -> Weights {

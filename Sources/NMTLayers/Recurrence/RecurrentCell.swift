@@ -91,3 +91,35 @@ public protocol RecurrentCell {
 extension RecurrentCell {
     @inlinable public func backwardWeights(_ arena: ParameterArena) -> StepWeights { stepWeights(arena) }
 }
+
+/// A cell whose input projection is x·W_ihᵀ alone (its biases are added inside its kernel):
+/// every cell but the GRU.
+public protocol KernelBiasedInput: RecurrentCell {}
+
+extension KernelBiasedInput {
+    /// proj (N, G) = x·W_ih[:, columns]ᵀ (+ proj when `accumulate`); `addBias` is moot (the
+    /// kernel adds the bias).
+    @inlinable
+    public func projectInput(_ arena: ParameterArena, _ x: MatrixRef, columns: Range<Int>?, into proj: MatrixRef,
+                             addBias: Bool, accumulate: Bool) {
+        let w = arena.value(W_ih)
+        gemm(x, columns.map { w.cols($0) } ?? w, transB: true, into: proj, beta: accumulate ? 1 : 0)
+    }
+}
+
+/// A cell with one bias `b` (G) that its kernel adds to the gates and whose gradient is the
+/// column sum of the gate gradients: rnn, lstm, coupled, esn, clockwork.
+public protocol SingleBiasCell: KernelBiasedInput where StepWeights == UnsafePointer<Float> {
+    var b: Param { get }
+}
+
+extension SingleBiasCell {
+    /// The bias b (G).
+    @inlinable
+    public func stepWeights(_ arena: ParameterArena) -> UnsafePointer<Float> { UnsafePointer(arena.value(b).ptr) }
+
+    @inlinable
+    public func accumulateBiasGradients(_ arena: ParameterArena, dProj: MatrixRef, dRec: MatrixRef) {
+        accumulateColumnSums(of: dProj, into: arena.grad(b).ptr)
+    }
+}
