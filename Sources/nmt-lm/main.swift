@@ -10,12 +10,6 @@ import NMTText
 
 let console = Console("nmt-lm")
 
-func jsonString(_ s: String) -> String {
-    let data = try! JSONSerialization.data(withJSONObject: [s], options: [.withoutEscapingSlashes])
-    let text = String(decoding: data, as: UTF8.self)
-    return String(text.dropFirst().dropLast())
-}
-
 struct Score: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Log-probability, token count and perplexity of every line, then the corpus perplexity.",
