@@ -4,6 +4,9 @@
 # trained for MINUTES (default 20) on the 2 cores with the defaults and --enc-cell each of CELLS
 # (default: rnn peephole lstm), then the best validation BLEU (greedy, the trainer's own) of each.
 # Cores otherwise idle. Usage: bash scripts/enc_cell_row.sh   (CELLS="rnn lstm" MINUTES=5)
+# SIDE_BY_SIDE=1 starts all of them at once, one thread each (they share the cores equally: the
+# same conditions for every cell in one window, each with less than a core). VALID_EVERY=N also
+# validates every N steps (a time budget stops without a last validation).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MINUTES=${MINUTES:-20}
@@ -14,15 +17,21 @@ D=corpora/multi30k
 [ -f "$V/de.vocab" ] || { echo "no $V/de.vocab: run scripts/run_multi30k.sh first (or set VOCAB_DIR)" >&2; exit 1; }
 swift build -c release >&2
 B=.build/release
+THREADS=2
+[ "${SIDE_BY_SIDE:-0}" = 1 ] && THREADS=1
+train() {
+    "$B/nmt-train" --src "$D/train.de.gz" --tgt "$D/train.en.gz" --src-vocab "$V/de.vocab" --tgt-vocab "$V/en.vocab" \
+        --valid-src "$D/val.de.gz" --valid-tgt "$D/val.en.gz" --enc-cell "$1" --max-minutes "$MINUTES" \
+        --threads "$THREADS" --valid-every "${VALID_EVERY:-0}" --quiet --force -o "$OUT/$1"
+}
+pids=()
 for cell in $CELLS; do
-    if [ ! -f "$OUT/$cell/last/config.json" ]; then
-        "$B/nmt-train" --src "$D/train.de.gz" --tgt "$D/train.en.gz" --src-vocab "$V/de.vocab" --tgt-vocab "$V/en.vocab" \
-            --valid-src "$D/val.de.gz" --valid-tgt "$D/val.en.gz" --enc-cell "$cell" --max-minutes "$MINUTES" \
-            --quiet --force -o "$OUT/$cell"
-    fi
+    [ -f "$OUT/$cell/last/config.json" ] && continue
+    if [ "${SIDE_BY_SIDE:-0}" = 1 ]; then train "$cell" & pids+=($!); else train "$cell"; fi
 done
-echo "| --enc-cell | steps | best val BLEU (greedy) |"
-echo "| --- | ---: | ---: |"
+for p in "${pids[@]}"; do wait "$p"; done
+echo "| --enc-cell | steps | median target tok/s | best val BLEU (greedy) |"
+echo "| --- | ---: | ---: | ---: |"
 for cell in $CELLS; do
     python3 - "$OUT/$cell" "$cell" <<'PY'
 import json, sys
@@ -31,6 +40,8 @@ rows = [json.loads(l) for l in open(f"{run}/train.log.jsonl", encoding="utf-8")]
 valid = [r for r in rows if r.get("type") == "valid"]
 steps = max((r["step"] for r in rows if "step" in r), default=0)
 best = max((r["bleu"] for r in valid), default=float("nan"))
-print(f"| {cell} | {steps} | {best:.2f} |")
+tok = sorted(r["target_tokens_per_s"] for r in rows if r.get("type") == "train")
+med = tok[len(tok) // 2] if tok else float("nan")
+print(f"| {cell} | {steps} | {med:,.0f} | {best:.2f} |")
 PY
 done
