@@ -3,7 +3,8 @@ import PackageDescription
 
 // Layout (docs/architecture.md draws it; each module imports only the ones listed for it):
 //   CICU, CZlib, COpenBLAS   plain-C shims over system ICU, zlib, OpenBLAS
-//   NMTTensor     Float32 matrices, BLAS wrappers, SIMD math, seeded RNG       ← COpenBLAS
+//   CKernels      cpuid and the matrix-product engines (OpenBLAS, oneDNN)
+//   NMTTensor     Float32 matrices, BLAS wrappers, SIMD math, seeded RNG       ← COpenBLAS, CKernels
 //   NMTText       tokenizer, vocabulary, special ids, corpus reading, atomic files ← CICU, CZlib
 //   NMTLayers     parameter arena, safetensors, the layers, recurrent cells and the one
 //                 sequence loop                                                ← NMTTensor
@@ -51,7 +52,14 @@ let package = Package(
         ),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
-        .target(name: "NMTTensor", dependencies: ["COpenBLAS"], swiftSettings: numericSettings),
+        // The CPU's features (cpuid) and the two matrix-product engines, OpenBLAS and oneDNN
+        // (Debian's libdnnl-dev, whose OpenMP team is libgomp's).
+        .target(
+            name: "CKernels",
+            cSettings: [.unsafeFlags(["-O2"])],
+            linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("openblas"), .linkedLibrary("gomp")]
+        ),
+        .target(name: "NMTTensor", dependencies: ["COpenBLAS", "CKernels"], swiftSettings: numericSettings),
         .target(name: "NMTText", dependencies: ["CICU", "CZlib"]),
         .target(name: "NMTLayers", dependencies: ["NMTTensor"], swiftSettings: numericSettings),
         .target(name: "NMTModel", dependencies: ["NMTLayers", "NMTText"], swiftSettings: numericSettings),

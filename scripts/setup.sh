@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs the system libraries swift-nmt links against (Debian/Ubuntu), when missing:
-# ICU (tokenizer), OpenBLAS (matrix products), zlib (.gz corpora), pkg-config (to find them).
+# ICU (tokenizer), OpenBLAS and oneDNN (matrix products), zlib (.gz corpora), pkg-config (to find them).
 set -euo pipefail
 need=()
-for pkg in libicu-dev libopenblas-dev zlib1g-dev pkg-config; do
+for pkg in libicu-dev libopenblas-dev libdnnl-dev zlib1g-dev pkg-config; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -1,9 +1,22 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds, and runs every test (debug build, tiny
-# numeric sizes; the end-to-end tests run the built executables). Benchmarks and long runs
+# numeric sizes; the end-to-end tests run the built executables), once at the CPU's best
+# instruction-set level and once forced to each lower one (NMT_KERNELS). Benchmarks and long runs
 # (release builds) are in scripts/bench.sh, scripts/check_bit_identical.sh, scripts/run_*.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 swift build --build-tests
 swift test --skip-build 2>&1 | tee .build/test-output.txt
+# Then again under each other instruction-set level this CPU supports (Sources/NMTTensor/Kernels.swift):
+# the best one ran above; every path must pass on its own.
+flags=$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null || true)
+has() { for f in "$@"; do [[ " $flags " == *" $f "* ]] || return 1; done; }
+levels=(generic)
+has avx2 fma && levels+=(avx2)
+has avx2 fma avx512f avx512bw avx512dq avx512vl && levels+=(avx512)
+unset 'levels[${#levels[@]}-1]'
+for level in "${levels[@]}"; do
+    echo "== the test suite again with NMT_KERNELS=$level"
+    NMT_KERNELS=$level swift test --skip-build 2>&1 | tee ".build/test-output-$level.txt"
+done

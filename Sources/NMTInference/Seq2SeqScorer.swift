@@ -184,35 +184,8 @@ func rowDots(_ w: UnsafeMutablePointer<Float>, _ ldw: Int, rows: Range<Int>, x: 
     }
 }
 
-/// In place: row ← row − log Σ exp(row) (a numerically stable log-softmax; SIMD, with the
-/// conversion-free `simdExp`).
+/// In place: row ← row − log Σ exp(row) (a numerically stable log-softmax; CKernels at Kernels.path).
 @inline(__always)
 public func logSoftmaxInPlace(_ row: UnsafeMutablePointer<Float>, count n: Int) {
-    var mv = SIMD8<Float>(repeating: -.infinity)
-    var i = 0
-    while i + 8 <= n {
-        let v = UnsafeRawPointer(row + i).loadUnaligned(as: SIMD8<Float>.self)
-        mv.replace(with: v, where: v .> mv)
-        i += 8
-    }
-    var m = mv.max()
-    while i < n { if row[i] > m { m = row[i] }; i += 1 }
-    mv = SIMD8<Float>(repeating: m)
-    var s = SIMD8<Float>()
-    i = 0
-    while i + 8 <= n {
-        s += simdExp(UnsafeRawPointer(row + i).loadUnaligned(as: SIMD8<Float>.self) - mv)
-        i += 8
-    }
-    var total = s.sum()
-    while i < n { total += simdExp(row[i] - m); i += 1 }
-    let l = m + logf(total)
-    let lse = SIMD8<Float>(repeating: l)
-    i = 0
-    while i + 8 <= n {
-        let v = UnsafeRawPointer(row + i).loadUnaligned(as: SIMD8<Float>.self) - lse
-        UnsafeMutableRawPointer(row + i).storeBytes(of: v, as: SIMD8<Float>.self)
-        i += 8
-    }
-    while i < n { row[i] -= l; i += 1 }
+    VectorKernels.logSoftmax(row, count: n)
 }

@@ -81,7 +81,6 @@ public final class Decoder {
     private let dQB = GrowBuffer()      // (Ty·B, A)
     private let dKeysB = GrowBuffer()   // (Tx·B, A)
     private let dhB = GrowBuffer()      // (Ps·B, Hd)    running dL/dstate, part p in rows p·B …
-    private let scratchB = GrowBuffer() // (Tx)
 
     public init(_ arena: ParameterArena, config: DecoderConfig, name: String = "decoder") {
         self.config = config
@@ -163,7 +162,7 @@ public final class Decoder {
         gemm(hAll.rows(B..<N + B), w.cols(0..<H), transB: true, into: oT)
         gemm(ctxAll.rows(B..<N + B), w.cols(H..<H + C), transB: true, into: oT, beta: 1)
         addRowVector(arena.value(out.bias!).ptr, to: oT)
-        vSimdTanh(oT.ptr, oT.ptr, count: N * P)
+        vTanh(oT.ptr, oT.ptr, count: N * P)
         for r in 0..<N where active[r] == 0 { oT.row(r).update(repeating: 0, count: P) }
         o.copy(from: oT)
         if training && dropout.p > 0 {
@@ -218,7 +217,6 @@ public final class Decoder {
         let dXProj = dXProjB.matrix(N, G), dQ = dQB.matrix(N, A)
         let dHProj = cell.sharedGateGradient ? dXProj : dHProjB.matrix(N, G)
         let dKeys = dKeysB.matrix(Tx * B, A), dState = dhB.matrix(Ps * B, H), dh = dState.rows(0..<B)
-        let scratch = scratchB.matrix(1, Tx).ptr
         dKeys.zero()
         dState.zero()
         let wq = arena.value(attention.W_q), whh = arena.value(cell.W_hh)
@@ -232,7 +230,7 @@ public final class Decoder {
                     attention.scoreAndContextBackward(arena, dContext: dC.rows(rows), q: q.rows(rows),
                                                       alpha: alpha.rows(rows), keys: keys, encOut: enc, batch: B,
                                                       srcLengths: lens.baseAddress!, active: act.baseAddress! + t * B,
-                                                      dQ: dQ.rows(rows), dKeys: dKeys, dEncOut: dEncOut, scratch: scratch)
+                                                      dQ: dQ.rows(rows), dKeys: dKeys, dEncOut: dEncOut)
                     let ds = dS.rows(rows)
                     gemm(dQ.rows(rows), wq, into: ds, beta: 1)            // ∂s_t via the query
                     // The cell's backward step (the kernels the sequence loop runs), per row:
@@ -306,7 +304,7 @@ public final class Decoder {
         gemm(h, w.cols(0..<H), transB: true, into: o)
         gemm(c, w.cols(H..<H + C), transB: true, into: o, beta: 1)
         addRowVector(arena.value(out.bias!).ptr, to: o)
-        vSimdTanh(o.ptr, o.ptr, count: R * config.preOutput)
+        vTanh(o.ptr, o.ptr, count: R * config.preOutput)
         return o
     }
 }

@@ -234,7 +234,7 @@ public final class FillModel {
         dropout.forward(ctx, mask: ctxMask.tensorFor(N * C), rng: &rng, training: training)
         let h = hB.matrix(N, P)                                               // (N, P)
         hiddenLayer.forward(arena, ctx, into: h)
-        vSimdTanh(h.ptr, h.ptr, count: N * P)
+        vTanh(h.ptr, h.ptr, count: N * P)
         dropout.forward(h, mask: hMask.tensorFor(N * P), rng: &rng, training: training)
         let logits = logitsB.matrix(N, V)                                     // (N, V)
         generator.forward(arena, h, into: logits)

@@ -1,14 +1,18 @@
-// BLAS wrappers: the only place that calls OpenBLAS.
+// BLAS wrappers: the only place that calls the matrix-product engines.
 //
-// `gemm` computes C = alpha * op(A) * op(B) + beta * C on MatrixRef views and switches to sgemv
-// when op(A) has a single row (OpenBLAS 0.3.21 does not do that itself: 6 vs 24 GFLOP/s).
+// `gemm` computes C = alpha * op(A) * op(B) + beta * C on MatrixRef views with the engine
+// Kernels.engine chooses for the shape (Kernels.swift); on OpenBLAS a single row of op(A) goes
+// to sgemv (OpenBLAS 0.3.21 does not do that itself: 6 vs 24 GFLOP/s). Level-1 and gemv stay on
+// OpenBLAS.
 
+import CKernels
 import COpenBLAS
 
-/// C = alpha · op(A) · op(B) + beta · C, where op(X) = Xᵀ when the matching flag is set.
+/// C = alpha · op(A) · op(B) + beta · C, where op(X) = Xᵀ when the matching flag is set; `engine`
+/// overrides the choice by shape (tests, benchmarks).
 @inlinable
 public func gemm(_ a: MatrixRef, transA: Bool = false, _ b: MatrixRef, transB: Bool = false,
-                 into c: MatrixRef, alpha: Float = 1, beta: Float = 0) {
+                 into c: MatrixRef, alpha: Float = 1, beta: Float = 0, engine: GemmEngine? = nil) {
     let m = transA ? a.cols : a.rows
     let k = transA ? a.rows : a.cols
     let kb = transB ? b.cols : b.rows
@@ -20,17 +24,8 @@ public func gemm(_ a: MatrixRef, transA: Bool = false, _ b: MatrixRef, transB: B
         if beta == 0 { c.zero() } else if beta != 1 { for r in 0..<c.rows { scale(c.row(r), count: c.cols, by: beta) } }
         return
     }
-    if m == 1 {
-        // y (n) = alpha · op(B)ᵀ · x + beta · y, with x the single row of op(A).
-        let incX = transA ? a.ld : 1
-        cblas_sgemv(CblasRowMajor, transB ? CblasNoTrans : CblasTrans,
-                    Int32(b.rows), Int32(b.cols), alpha, b.ptr, Int32(b.ld),
-                    a.ptr, Int32(incX), beta, c.ptr, 1)
-        return
-    }
-    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), alpha, a.ptr, Int32(a.ld), b.ptr, Int32(b.ld),
-                beta, c.ptr, Int32(c.ld))
+    nmt_sgemm((engine ?? Kernels.engine(m: m, n: n, k: k, transA: transA)).c, transA ? 1 : 0, transB ? 1 : 0, Int64(m), Int64(n), Int64(k), alpha,
+              a.ptr, Int64(a.ld), b.ptr, Int64(b.ld), beta, c.ptr, Int64(c.ld))
 }
 
 /// y = alpha · op(A) · x + beta · y for contiguous vectors.
@@ -77,8 +72,9 @@ public func accumulateColumnSums(of m: MatrixRef, into db: UnsafeMutablePointer<
     }
 }
 
-/// OpenBLAS thread control. Our own parallel loops and OpenBLAS threads never run at once.
+/// The engines' thread count (OpenBLAS's threads and oneDNN's OpenMP team). Our own parallel
+/// loops and the engines' threads never run at once.
 public enum BLASThreads {
-    public static func set(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
-    public static var count: Int { Int(openblas_get_num_threads()) }
+    public static func set(_ n: Int) { _ = Kernels.path; nmt_set_threads(Int32(max(1, n))) }
+    public static var count: Int { Int(nmt_get_threads()) }
 }

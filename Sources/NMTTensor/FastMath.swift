@@ -1,6 +1,7 @@
-// Row helpers on SIMD8<Float> (one AVX register): loads and stores, elementwise exp / sigmoid /
-// tanh over buffers, max, sum and an in-place softmax. The exp / sigmoid / tanh kernels
-// themselves are in FastMathSIMD.swift.
+// Row helpers on SIMD8<Float>: loads and stores, max, sum; elementwise exp / sigmoid / tanh over
+// buffers and an in-place softmax, which run CKernels' 4/8/16-lane kernels at Kernels.path
+// (VectorKernels.swift). The SIMD8 exp / sigmoid / tanh (FastMathSIMD.swift) serve the cells
+// written in Swift.
 
 #if canImport(Glibc)
 import Glibc
@@ -37,15 +38,15 @@ public func store8(_ v: Float8, _ p: UnsafeMutablePointer<Float>, _ n: Int) {
 
 /// y = exp(x), elementwise (y may be x).
 @inlinable public func vExp(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-    vSimdExp(x, y, count: count)
+    VectorKernels.exp(x, y, count: count)
 }
 /// y = sigmoid(x), elementwise (y may be x).
 @inlinable public func vSigmoid(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-    vSimdSigmoid(x, y, count: count)
+    VectorKernels.sigmoid(x, y, count: count)
 }
 /// y = tanh(x), elementwise (y may be x).
 @inlinable public func vTanh(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-    vSimdTanh(x, y, count: count)
+    VectorKernels.tanh(x, y, count: count)
 }
 
 /// Largest of `count` floats (count > 0).
@@ -77,20 +78,5 @@ public func store8(_ v: Float8, _ p: UnsafeMutablePointer<Float>, _ n: Int) {
 /// In place: row ← softmax(row); returns log Σ exp(row) of the input (the log-partition).
 @discardableResult
 @inlinable public func softmaxInPlace(_ row: UnsafeMutablePointer<Float>, count: Int) -> Float {
-    let m = vMax(row, count: count)
-    var i = 0
-    var s = Float8()
-    let mv = Float8(repeating: m)
-    while i + 8 <= count {
-        let e = simdExp(UnsafeRawPointer(row + i).loadUnaligned(as: Float8.self) - mv)
-        UnsafeMutableRawPointer(row + i).storeBytes(of: e, as: Float8.self)
-        s += e
-        i += 8
-    }
-    var total = s.sum()
-    while i < count { let e = simdExp(row[i] - m); row[i] = e; total += e; i += 1 }
-    let inv = 1 / total
-    i = 0
-    while i < count { row[i] *= inv; i += 1 }
-    return m + logf(total)
+    VectorKernels.softmax(row, count: count)
 }

@@ -51,35 +51,3 @@ public func simdExp(_ x: Float) -> Float { simdExp(SIMD8<Float>(repeating: x))[0
 public func simdSigmoid(_ x: Float) -> Float { simdSigmoid(SIMD8<Float>(repeating: x))[0] }
 @inlinable @inline(__always)
 public func simdTanh(_ x: Float) -> Float { simdTanh(SIMD8<Float>(repeating: x))[0] }
-
-/// y = exp(x) / sigmoid(x) / tanh(x) elementwise (y may be x), eight at a time, scalar tail.
-@inlinable
-public func vSimdSigmoid(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-    var i = 0
-    while i + 8 <= count {
-        let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
-        UnsafeMutableRawPointer(y + i).storeBytes(of: simdSigmoid(v), as: SIMD8<Float>.self)
-        i += 8
-    }
-    while i < count { y[i] = simdSigmoid(x[i]); i += 1 }
-}
-@inlinable
-public func vSimdTanh(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-    var i = 0
-    while i + 8 <= count {
-        let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
-        UnsafeMutableRawPointer(y + i).storeBytes(of: simdTanh(v), as: SIMD8<Float>.self)
-        i += 8
-    }
-    while i < count { y[i] = simdTanh(x[i]); i += 1 }
-}
-@inlinable
-public func vSimdExp(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-    var i = 0
-    while i + 8 <= count {
-        let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
-        UnsafeMutableRawPointer(y + i).storeBytes(of: simdExp(v), as: SIMD8<Float>.self)
-        i += 8
-    }
-    while i < count { y[i] = simdExp(x[i]); i += 1 }
-}

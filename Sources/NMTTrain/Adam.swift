@@ -1,5 +1,7 @@
 // Adam with bias correction and optional decoupled weight decay (AdamW), one pass over the
-// arena's flat buffers.
+// arena's flat buffers (CKernels' nmt_adam at Kernels.path), per weight:
+//   m ← β1·m + (1 − β1)·g     v ← β2·v + (1 − β2)·g²
+//   w ← w·(1 − lr·wd) − (lr / (1 − β1ᵗ))·m / (√v / √(1 − β2ᵗ) + ε)
 
 import NMTLayers
 import NMTTensor
@@ -40,35 +42,12 @@ public struct Adam: Sendable {
         let decay = 1 - c.learningRate * c.weightDecay
         let w = arena.values, g = arena.grads, m = arena.adamM, v = arena.adamV
         let n = arena.count
-        // Eight lanes at a time, then a scalar tail; each lane does exactly the scalar arithmetic.
-        let b1 = SIMD8<Float>(repeating: c.beta1), b2 = SIMD8<Float>(repeating: c.beta2)
-        let ob1 = SIMD8<Float>(repeating: 1 - c.beta1), ob2 = SIMD8<Float>(repeating: 1 - c.beta2)
-        let step8 = SIMD8<Float>(repeating: stepSize), inv8 = SIMD8<Float>(repeating: invSqrtBc2)
-        let eps8 = SIMD8<Float>(repeating: c.epsilon), decay8 = SIMD8<Float>(repeating: decay)
-        let useDecay = c.weightDecay != 0
-        var i = 0
-        while i + 8 <= n {
-            let gi = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Float>.self)
-            let mi = b1 * UnsafeRawPointer(m + i).loadUnaligned(as: SIMD8<Float>.self) + ob1 * gi
-            let vi = b2 * UnsafeRawPointer(v + i).loadUnaligned(as: SIMD8<Float>.self) + ob2 * gi * gi
-            UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: SIMD8<Float>.self)
-            UnsafeMutableRawPointer(v + i).storeBytes(of: vi, as: SIMD8<Float>.self)
-            var wi = UnsafeRawPointer(w + i).loadUnaligned(as: SIMD8<Float>.self)
-            if useDecay { wi *= decay8 }
-            wi = wi - step8 * mi / (vi.squareRoot() * inv8 + eps8)
-            UnsafeMutableRawPointer(w + i).storeBytes(of: wi, as: SIMD8<Float>.self)
-            i += 8
-        }
-        while i < n {
-            let gi = g[i]
-            let mi = c.beta1 * m[i] + (1 - c.beta1) * gi
-            let vi = c.beta2 * v[i] + (1 - c.beta2) * gi * gi
-            m[i] = mi
-            v[i] = vi
-            var wi = w[i]
-            if useDecay { wi *= decay }
-            w[i] = wi - stepSize * mi / (vi.squareRoot() * invSqrtBc2 + c.epsilon)
-            i += 1
+        let d: Float = c.weightDecay != 0 ? decay : 1
+        // Each weight on its own: chunks on both cores give the same numbers as one thread.
+        Parallel.forEachChunk(n, chunk: 1 << 16) { r in
+            VectorKernels.adam(weights: w + r.lowerBound, grads: g + r.lowerBound, m: m + r.lowerBound, v: v + r.lowerBound,
+                               count: r.count, beta1: c.beta1, beta2: c.beta2, stepSize: stepSize, invSqrtBc2: invSqrtBc2,
+                               epsilon: c.epsilon, decay: d)
         }
     }
 }

@@ -5,12 +5,15 @@
 //    "train": translation [source, target] / fill [corpus files…],
 //    "valid": the validation files in the same roles ([] without validation),
 //    "max_length": sentences longer than this (tokens) were dropped (0: no limit),
-//    "options": TrainerOptions, every field present}
+//    "options": TrainerOptions, every field present,
+//    "arithmetic": {"threads": N, "kernels": "generic" | "avx2" | "avx512"}: what the sums ran on;
+//                  absent in records written before it existed}
 //
 // Version 1 (before the tasks shared it) is read by `migrate`.
 
 import Foundation
 import NMTStore
+import NMTTensor
 import NMTText
 
 public struct RunRecord: Codable, Sendable, Equatable {
@@ -23,13 +26,35 @@ public struct RunRecord: Codable, Sendable, Equatable {
     public var valid: [String]
     public var maxLength: Int
     public var options: TrainerOptions
+    /// The thread count and instruction-set level the run started with (nil: not recorded).
+    public var arithmetic: Arithmetic?
 
-    public init(task: ModelTask, train: [String], valid: [String], maxLength: Int, options: TrainerOptions) {
+    /// What a run's floating-point sums depend on besides its data and options: the engines'
+    /// thread count and the instruction-set level (Kernels.path). A run resumed with other
+    /// values continues correctly but not bit-identically to one that never stopped.
+    public struct Arithmetic: Codable, Sendable, Equatable, CustomStringConvertible {
+        public var threads: Int
+        public var kernels: String
+        public init(threads: Int, kernels: String) { self.threads = threads; self.kernels = kernels }
+        public static var current: Arithmetic { Arithmetic(threads: BLASThreads.count, kernels: Kernels.path.rawValue) }
+        public var description: String { "\(threads) thread\(threads == 1 ? "" : "s"), kernels \(kernels)" }
+    }
+
+    public init(task: ModelTask, train: [String], valid: [String], maxLength: Int, options: TrainerOptions,
+                arithmetic: Arithmetic? = .current) {
         self.task = task; self.train = train; self.valid = valid; self.maxLength = maxLength; self.options = options
+        self.arithmetic = arithmetic
+    }
+
+    /// For a resumed run: a one-line note when this process computes differently from the run's start.
+    public func arithmeticChange(now: Arithmetic = .current) -> String? {
+        guard let was = arithmetic, was != now else { return nil }
+        return "note: this run started with \(was) and resumes with \(now): it continues correctly, "
+            + "but not bit-identically to a run that never stopped"
     }
 
     enum CodingKeys: String, CodingKey {
-        case version, task, train, valid, options
+        case version, task, train, valid, options, arithmetic
         case maxLength = "max_length"
     }
 

@@ -71,7 +71,7 @@ func benchTrain(steps: Int, warmup: Int, threads: Int, layers: Int) {
     let tps = Double(tokens) / wall
     times.sort()
     print("""
-    {"mode": "train", "toolkit": "swift-nmt", "threads": \(threads), "batch": \(B), "src_len": \(Tx), "tgt_len": \(Ty), \
+    {"mode": "train", "toolkit": "swift-nmt", "threads": \(threads), "kernels": "\(Kernels.path.rawValue)", "gemm": "\(Kernels.forcedEngine?.rawValue ?? "auto")", "batch": \(B), "src_len": \(Tx), "tgt_len": \(Ty), \
     "enc_layers": \(layers), "steps": \(steps), "warmup": \(warmup), "target_tokens_per_s": \(fmt(tps, 1)), \
     "ms_per_step": \(fmt(1000 * wall / Double(steps))), "ms_per_step_median": \(fmt(1000 * times[times.count / 2])), \
     "mflop_per_target_token": \(fmt(perToken / 1e6)), "gflop_per_s": \(fmt(tps * perToken / 1e9, 1)), \

@@ -7,6 +7,7 @@ import Foundation
 import NMTCLI
 import NMTModel
 import NMTStore
+import NMTTensor
 import NMTText
 import NMTTrain
 
@@ -21,6 +22,7 @@ enum MonolingualRun {
         let (loaded, state) = try Checkpoint.resume(dir, as: Model.self)
         record.options = common.resumed(record.options)
         observer.logLine("resuming \(dir) at epoch \(state.epoch + 1), step \(state.step)")
+        if let change = record.arithmeticChange() { observer.logLine(change) }
         return (record, loaded.model, loaded.vocabularies["text"]!, state)
     }
 
@@ -73,6 +75,7 @@ enum MonolingualRun {
             observer.logLine("validation data: \(validData!.summary)")
         }
         observer.logLine("model: \(model.arena.count) parameters; \(model.config)")
+        observer.logLine("\(Kernels.summary), \(BLASThreads.count) thread(s)")
         let trainer = try MonolingualTrainer(model: model, vocab: vocab, corpus: record.train, train: data, valid: validData,
                                              options: record.options, outputDir: outDir, state: state)
         trainer.observer = observer

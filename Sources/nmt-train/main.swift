@@ -175,6 +175,7 @@ struct NMTTrainCommand: ParsableCommand {
                 model = loaded.model; srcV = loaded.sourceVocab; tgtV = loaded.targetVocab
                 state = s
                 observer.logLine("resuming \(resume) at epoch \(s.epoch + 1), step \(s.step)")
+                if let change = saved.arithmeticChange() { observer.logLine(change) }
                 return try train(outDir: outDir, model: model, srcV: srcV, tgtV: tgtV, state: state, record: saved,
                                  observer: observer)
             }
@@ -214,6 +215,7 @@ struct NMTTrainCommand: ParsableCommand {
             }
             let params = model.arena.count
             observer.logLine("model: \(params) parameters; \(model.config)")
+            observer.logLine("\(Kernels.summary), \(BLASThreads.count) thread(s)")
             let trainer = try Trainer(model: model, sourceVocab: srcV, targetVocab: tgtV, train: data, valid: valid,
                                       options: record.options, outputDir: outDir, state: state)
             trainer.observer = observer

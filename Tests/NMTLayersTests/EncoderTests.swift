@@ -46,15 +46,20 @@ import Testing
         let dX = Tensor([T * B, E]); dX.matrix.fill(3)
         enc.backward(arena, x: x.matrix, dOutputs: wOut.matrix, dFinalH: wH.matrix, dFinalC: wC.matrix,
                      dX: dX.matrix, cache: cache)
-        let tol = 2e-2
+        // The loss (about 1) is computed in Float32: its rounding, a few 1e-7, divided by 2·eps
+        // leaves about 2e-5 of noise in each numerical derivative. The floor 5e-3 compares entries
+        // smaller than that scale absolutely (an error of 2e-5 is then 0.004), as DecFixture does;
+        // with 1e-3 the check failed at 0.021 on a 1.9e-4 derivative whose value changed with the
+        // kernels' instruction set (FMA contraction).
+        let tol = 2e-2, floor = 5e-3
         for p in arena.params {
             let num = numericalGradient(of: loss, at: arena.value(p).ptr, count: p.count,
                                         indices: sampleIndices(p.count, 16, seed: UInt64(p.offset)), eps: 1e-2)
-            let m = compareGradients(analytic: arena.grad(p).ptr, numeric: num)
+            let m = compareGradients(analytic: arena.grad(p).ptr, numeric: num, floor: floor)
             #expect(m.worst < tol, "\(p.name): \(m)")
         }
         let num = numericalGradient(of: loss, at: x.ptr, count: x.count, eps: 1e-2)
-        let m = compareGradients(analytic: dX.ptr, numeric: num)
+        let m = compareGradients(analytic: dX.ptr, numeric: num, floor: floor)
         #expect(m.worst < tol, "input: \(m)")
     }
 

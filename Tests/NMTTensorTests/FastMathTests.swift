@@ -53,11 +53,25 @@ import Testing
         #expect(small.abs < 2e-7)
     }
 
-    /// The conversion-free versions in FastMathSIMD.swift (used by the LSTM kernels).
-    @Test func simdVersionsMatchLibm() {
-        let e = errors(-87, 88, n: 400_003, { vSimdExp($0, $1, count: $2) }, { Foundation.exp($0) })
-        let s = errors(-30, 30, n: 300_001, { vSimdSigmoid($0, $1, count: $2) }, { 1 / (1 + Foundation.exp(-$0)) })
-        let t = errors(-15, 15, n: 300_001, { vSimdTanh($0, $1, count: $2) }, { Foundation.tanh($0) })
+    /// SIMD8 over a buffer, eight at a time (the last block partial).
+    static func map8(_ f: @escaping (Float8) -> Float8) -> (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void {
+        { x, y, n in
+            var i = 0
+            while i < n { let k = min(8, n - i); store8(f(load8(x + i, k)), y + i, k); i += 8 }
+        }
+    }
+
+    /// The conversion-free SIMD8 versions in FastMathSIMD.swift (the cells written in Swift) and the
+    /// buffer versions (CKernels at this process's level), over their ranges.
+    @Test(arguments: [false, true])
+    func simdVersionsMatchLibm(cKernels: Bool) {
+        typealias Map = (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void
+        let cE: Map = { vExp($0, $1, count: $2) }, cS: Map = { vSigmoid($0, $1, count: $2) }, cT: Map = { vTanh($0, $1, count: $2) }
+        let sE: Map = Self.map8 { simdExp($0) }, sS: Map = Self.map8 { simdSigmoid($0) }, sT: Map = Self.map8 { simdTanh($0) }
+        let fe = cKernels ? cE : sE, fs = cKernels ? cS : sS, ft = cKernels ? cT : sT
+        let e = errors(-87, 88, n: 400_003, fe, { Foundation.exp($0) })
+        let s = errors(-30, 30, n: 300_001, fs, { 1 / (1 + Foundation.exp(-$0)) })
+        let t = errors(-15, 15, n: 300_001, ft, { Foundation.tanh($0) })
         print("simdExp max relative error \(e.rel); simdSigmoid max absolute \(s.abs), relative \(s.rel); simdTanh max absolute \(t.abs)")
         #expect(e.rel < 4e-7)
         #expect(s.abs < 3e-7 && s.rel < 1e-6)

@@ -29,9 +29,11 @@ import Testing
         return (t, MatrixRef(t.ptr + (strided ? 3 : 0), rows: r, cols: c, ld: width))
     }
 
-    @Test(arguments: [(false, false), (false, true), (true, false), (true, true)])
-    func matchesNaiveLoops(transA: Bool, transB: Bool) {
-        for (m, n, k) in [(1, 7, 5), (1, 1, 9), (4, 6, 3), (13, 9, 17), (2, 33, 1)] {
+    /// Every engine, whatever Kernels.path (NMT_KERNELS) this process runs.
+    @Test(arguments: [(false, false), (false, true), (true, false), (true, true)], GemmEngine.allCases)
+    func matchesNaiveLoops(transpose: (Bool, Bool), engine: GemmEngine) {
+        let (transA, transB) = transpose
+        for (m, n, k) in [(1, 7, 5), (1, 1, 9), (4, 6, 3), (13, 9, 17), (2, 33, 1), (37, 70, 29)] {
             for strided in [false, true] {
                 for (alpha, beta): (Float, Float) in [(1, 0), (0.5, 1), (-2, 0.25)] {
                     let (ta, a) = view(transA ? k : m, transA ? m : k, strided: strided, seed: 1)
@@ -39,11 +41,11 @@ import Testing
                     let (tc, c) = view(m, n, strided: strided, seed: 3)
                     let c0 = c.array
                     let expected = naive(a, transA, b, transB, c0, m: m, n: n, k: k, alpha: alpha, beta: beta)
-                    gemm(a, transA: transA, b, transB: transB, into: c, alpha: alpha, beta: beta)
+                    gemm(a, transA: transA, b, transB: transB, into: c, alpha: alpha, beta: beta, engine: engine)
                     let got = c.array
                     let d = maxRelativeDifference(got, expected)
-                    #expect(d < 1e-5, "m \(m) n \(n) k \(k) tA \(transA) tB \(transB) strided \(strided) α \(alpha) β \(beta): \(d)")
-                    _ = (ta, tb)
+                    #expect(d < 1e-5, "\(engine) m \(m) n \(n) k \(k) tA \(transA) tB \(transB) strided \(strided) α \(alpha) β \(beta): \(d)")
+                    _ = (ta, tb, tc)
                 }
             }
         }

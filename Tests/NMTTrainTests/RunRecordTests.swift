@@ -17,6 +17,24 @@ import Testing
         #expect(throws: CheckpointError.self) { try RunRecord.load(dir, task: .fill) }
     }
 
+    @Test func recordsTheArithmeticAndNotesAChangeAtResume() throws {
+        let dir = makeTemporaryDirectory(prefix: "nmt-run")
+        let record = RunRecord(task: .languageModel, train: ["c"], valid: [], maxLength: 0, options: TrainerOptions(),
+                               arithmetic: .init(threads: 1, kernels: "avx2"))
+        try record.save(dir)
+        let loaded = try RunRecord.load(dir, task: .languageModel)
+        #expect(loaded.arithmetic == .init(threads: 1, kernels: "avx2"))
+        #expect(loaded.arithmeticChange(now: .init(threads: 1, kernels: "avx2")) == nil)
+        let note = loaded.arithmeticChange(now: .init(threads: 2, kernels: "avx512"))
+        #expect(note == "note: this run started with 1 thread, kernels avx2 and resumes with 2 threads, kernels avx512: "
+                + "it continues correctly, but not bit-identically to a run that never stopped")
+        // Records written before the field existed say nothing.
+        var old = record
+        old.arithmetic = nil
+        #expect(old.arithmeticChange() == nil)
+        #expect(RunRecord(task: .languageModel, train: [], valid: [], maxLength: 0, options: TrainerOptions()).arithmetic == .current)
+    }
+
     @Test func version1TranslationRecordIsMigrated() throws {
         let dir = makeTemporaryDirectory(prefix: "nmt-run")
         // Written before emaDecay existed and before the record had a version.

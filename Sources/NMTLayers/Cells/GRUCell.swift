@@ -80,24 +80,8 @@ public struct GRUCell: RecurrentCell {
     public static func forwardKernel(H: Int, bHH: UnsafePointer<Float>, proj: UnsafeMutablePointer<Float>,
                                      rec: UnsafePointer<Float>, prev: StateRow, next: StateRow, saved: StateRow,
                                      cache g: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
-        let xp = UnsafePointer(proj), hp = UnsafePointer(prev.part(0))    // (3H), (H)
-        let hn = next.part(0), hs = saved.part(0)                         // (H)
-        var j = 0
-        while j < H {
-            let n = min(8, H - j)
-            let r = simdSigmoid(load8(xp + j, n) + load8(rec + j, n) + load8(bHH + j, n))
-            let z = simdSigmoid(load8(xp + H + j, n) + load8(rec + H + j, n) + load8(bHH + H + j, n))
-            let hnv = load8(rec + 2 * H + j, n) + load8(bHH + 2 * H + j, n)
-            let nn = simdTanh(load8(xp + 2 * H + j, n) + r * hnv)
-            let h = load8(hp + j, n)
-            let hNew = nn + z * (h - nn)
-            store8(hNew, hn + j, n); store8(hNew, hs + j, n); store8(hNew, out + j, n)
-            store8(r, g + j, n)
-            store8(z, g + H + j, n)
-            store8(nn, g + 2 * H + j, n)
-            store8(hnv, g + 3 * H + j, n)
-            j += 8
-        }
+        VectorKernels.gruForwardRow(hidden: H, bHH: bHH, proj: proj, rec: rec, hPrev: prev.part(0), hNext: next.part(0),
+                                    hSaved: saved.part(0), cache: g, out: out)
     }
 
     /// An inactive (padded) row run through a step: h' = h, cache = [0 | 1 | 0 | 0].
@@ -126,22 +110,6 @@ public struct GRUCell: RecurrentCell {
     public static func backwardKernel(H: Int, cache g: UnsafePointer<Float>, prev: StateRow, dOut: UnsafePointer<Float>?,
                                       dState: StateRow, dProj dx: UnsafeMutablePointer<Float>,
                                       dRec dhp: UnsafeMutablePointer<Float>) {
-        let hp = UnsafePointer(prev.part(0)), dh = dState.part(0)         // (H), (H)
-        var j = 0
-        while j < H {
-            let n = min(8, H - j)
-            var d = load8(dh + j, n)
-            if let dOut { d += load8(dOut + j, n) }
-            let r = load8(g + j, n), z = load8(g + H + j, n)
-            let nn = load8(g + 2 * H + j, n), hnv = load8(g + 3 * H + j, n)
-            let h = load8(hp + j, n)
-            let dan = d * (1 - z) * (1 - nn * nn)
-            let dar = dan * hnv * r * (1 - r)
-            let daz = d * (h - nn) * z * (1 - z)
-            store8(dar, dx + j, n); store8(daz, dx + H + j, n); store8(dan, dx + 2 * H + j, n)
-            store8(dar, dhp + j, n); store8(daz, dhp + H + j, n); store8(dan * r, dhp + 2 * H + j, n)
-            store8(d * z, dh + j, n)
-            j += 8
-        }
+        VectorKernels.gruBackwardRow(hidden: H, cache: g, hPrev: prev.part(0), dOut: dOut, dh: dState.part(0), dx: dx, dhp: dhp)
     }
 }

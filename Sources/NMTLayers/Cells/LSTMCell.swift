@@ -4,6 +4,8 @@
 //   i = σ(x·W_iiᵀ + h·W_hiᵀ + b_i)   f = σ(…_f)   g = tanh(…_g)   o = σ(…_o)
 //   c' = f ⊙ c + i ⊙ g               h' = o ⊙ tanh(c')
 //
+// The row kernels are CKernels' (vec_kernels.h, 4/8/16 lanes by Kernels.path).
+//
 // RecurrentCell: gate width 4H, state (h, c), per-row cache tanh(c') (H). The input projection
 // is x·W_ihᵀ without bias; the step kernel adds b, applies the activations in place in the
 // projection row (which then holds the activated gates backward reads) and updates c and h.
@@ -51,37 +53,8 @@ public struct LSTMCell: SingleBiasCell {
     public func forwardRow(_ bias: UnsafePointer<Float>, step: Int, proj gates: UnsafeMutablePointer<Float>, rec: UnsafePointer<Float>,
                            prev: StateRow, next: StateRow, saved: StateRow, cache tanhCOut: UnsafeMutablePointer<Float>,
                            out: UnsafeMutablePointer<Float>) {
-        let H = hidden
-        let gi = gates, gf = gates + H, gg = gates + 2 * H, go = gates + 3 * H
-        let c = prev.part(1), cNew = next.part(1), cOut = saved.part(1)   // (H)
-        let h = next.part(0), hOut = saved.part(0)                        // (H)
-        var j = 0
-        while j + 8 <= H {
-            let i = simdSigmoid(load8(gi + j) + load8(rec + j) + load8(bias + j))
-            let f = simdSigmoid(load8(gf + j) + load8(rec + H + j) + load8(bias + H + j))
-            let g = simdTanh(load8(gg + j) + load8(rec + 2 * H + j) + load8(bias + 2 * H + j))
-            let o = simdSigmoid(load8(go + j) + load8(rec + 3 * H + j) + load8(bias + 3 * H + j))
-            store8(i, gi + j); store8(f, gf + j); store8(g, gg + j); store8(o, go + j)
-            let cn = f * load8(c + j) + i * g
-            let tc = simdTanh(cn)
-            let hn = o * tc
-            store8(cn, cNew + j); store8(cn, cOut + j); store8(tc, tanhCOut + j)
-            store8(hn, h + j); store8(hn, hOut + j); store8(hn, out + j)
-            j += 8
-        }
-        while j < H {
-            let i = simdSigmoid(gi[j] + rec[j] + bias[j])
-            let f = simdSigmoid(gf[j] + rec[H + j] + bias[H + j])
-            let g = simdTanh(gg[j] + rec[2 * H + j] + bias[2 * H + j])
-            let o = simdSigmoid(go[j] + rec[3 * H + j] + bias[3 * H + j])
-            gi[j] = i; gf[j] = f; gg[j] = g; go[j] = o
-            let cn = f * c[j] + i * g
-            let tc = simdTanh(cn)
-            let hn = o * tc
-            cNew[j] = cn; cOut[j] = cn; tanhCOut[j] = tc
-            h[j] = hn; hOut[j] = hn; out[j] = hn
-            j += 1
-        }
+        VectorKernels.lstmForwardRow(hidden: hidden, bias: bias, gates: gates, rec: rec, c: prev.part(1), cNew: next.part(1),
+                                     cOut: saved.part(1), tanhCOut: tanhCOut, h: next.part(0), hOut: saved.part(0), out: out)
     }
 
     /// Backward of one row. dState (h, c): on entry dL/dh', dL/dc' (dh without the output's own
@@ -91,38 +64,7 @@ public struct LSTMCell: SingleBiasCell {
     public func backwardRow(_ bias: UnsafePointer<Float>, step: Int, proj gates: UnsafePointer<Float>, cache tanhC: UnsafePointer<Float>,
                             prev: StateRow, dOut: UnsafePointer<Float>?, dState: StateRow,
                             dProj dGates: UnsafeMutablePointer<Float>, dRec: UnsafeMutablePointer<Float>) {
-        let H = hidden
-        let gi = gates, gf = gates + H, gg = gates + 2 * H, go = gates + 3 * H
-        let cPrev = UnsafePointer(prev.part(1))                           // (H)
-        let dh = dState.part(0), dc = dState.part(1)                      // (H)
-        let one = Float8(repeating: 1)
-        var j = 0
-        while j + 8 <= H {
-            var dhv = load8(dh + j)
-            if let dOut { dhv += load8(dOut + j) }
-            let i = load8(gi + j), f = load8(gf + j), g = load8(gg + j), o = load8(go + j)
-            let tc = load8(tanhC + j)
-            let dct = load8(dc + j) + dhv * o * (one - tc * tc)
-            store8(dct * g * i * (one - i), dGates + j)
-            store8(dct * load8(cPrev + j) * f * (one - f), dGates + H + j)
-            store8(dct * i * (one - g * g), dGates + 2 * H + j)
-            store8(dhv * tc * o * (one - o), dGates + 3 * H + j)
-            store8(dct * f, dc + j)
-            store8(Float8(), dh + j)
-            j += 8
-        }
-        while j < H {
-            var dhv = dh[j]
-            if let dOut { dhv += dOut[j] }
-            let i = gi[j], f = gf[j], g = gg[j], o = go[j], tc = tanhC[j]
-            let dct = dc[j] + dhv * o * (1 - tc * tc)
-            dGates[j] = dct * g * i * (1 - i)
-            dGates[H + j] = dct * cPrev[j] * f * (1 - f)
-            dGates[2 * H + j] = dct * i * (1 - g * g)
-            dGates[3 * H + j] = dhv * tc * o * (1 - o)
-            dc[j] = dct * f
-            dh[j] = 0
-            j += 1
-        }
+        VectorKernels.lstmBackwardRow(hidden: hidden, gates: gates, tanhC: tanhC, cPrev: prev.part(1), dOut: dOut,
+                                      dh: dState.part(0), dc: dState.part(1), dGates: dGates)
     }
 }

@@ -12,6 +12,7 @@
 // keys and encoder states of their sentence instead of copying them.
 //
 // The tanh(q + K_j) values are not stored (they are R·Tx·A per step); the backward recomputes them.
+// The row kernels (scores, their backward, the context sums) are CKernels' at Kernels.path.
 // Backward of a step: dQ (R, A) (=), dKeys (+=), dEncOut (+=: encOut is read at every step), dv (+=).
 // After the last step `finishBackward` turns dKeys into U_k / b gradients and more dEncOut (gemms).
 
@@ -61,106 +62,84 @@ public struct Attention {
         precondition(q.cols == A && keys.cols == A && encOut.cols == C && encOut.rows == keys.rows)
         precondition(alpha.cols >= tx && alpha.rows == q.rows && context.rows == q.rows && context.cols == C)
         let vp = UnsafePointer(arena.value(v).ptr)
-        for r in 0..<q.rows {
-            let a = alpha.row(r)
-            if let act = active, act[r] == 0 {
-                a.update(repeating: 0, count: alpha.cols)
-                context.row(r).update(repeating: 0, count: C)
-                continue
-            }
-            let s = rowSentence.map { Int($0[r]) } ?? r
-            let len = srcLengths[s]
-            precondition(len >= 1 && len <= tx, "source length \(len) outside 1...\(tx)")
-            let qr = UnsafePointer(q.row(r))
-            for j in 0..<len {
-                let kj = UnsafePointer(keys.row(j * bs + s))
-                var acc = Float8()
-                var i = 0
-                while i < A {
-                    let n = min(8, A - i)
-                    acc += load8(vp + i, n) * simdTanh(load8(qr + i, n) + load8(kj + i, n))
-                    i += 8
+        // Rows are independent: chunks of 8 run on both cores.
+        Parallel.forEachChunk(q.rows, chunk: 8) { chunk in
+            for r in chunk {
+                let a = alpha.row(r)
+                if let act = active, act[r] == 0 {
+                    a.update(repeating: 0, count: alpha.cols)
+                    context.row(r).update(repeating: 0, count: C)
+                    continue
                 }
-                a[j] = acc.sum()
+                let s = rowSentence.map { Int($0[r]) } ?? r
+                let len = srcLengths[s]
+                precondition(len >= 1 && len <= tx, "source length \(len) outside 1...\(tx)")
+                // Scores v·tanh(q + k_j) over the len real keys (rows j·Bs + s), then their softmax.
+                VectorKernels.attentionScores(width: A, v: vp, q: q.row(r), keys: keys.row(s), keyStride: keys.ld * bs,
+                                              count: len, scores: a)
+                if alpha.cols > len { (a + len).update(repeating: 0, count: alpha.cols - len) }
+                softmaxInPlace(a, count: len)
+                // c = Σ_j α_j · E_j over the sentence's rows j·Bs + s.
+                VectorKernels.weightedRowSum(width: C, count: len, weights: a, rows: encOut.row(s), stride: encOut.ld * bs,
+                                             into: context.row(r))
             }
-            if alpha.cols > len { (a + len).update(repeating: 0, count: alpha.cols - len) }
-            // Softmax over the len real positions (simdExp, SIMD).
-            var mx = -Float.infinity
-            for j in 0..<len { mx = max(mx, a[j]) }
-            let mv = Float8(repeating: mx)
-            var sum: Float = 0
-            var j = 0
-            while j < len {
-                let n = min(8, len - j)
-                var e = simdExp(load8(a + j, n) - mv)
-                if n < 8 { for l in n..<8 { e[l] = 0 } }
-                store8(e, a + j, n)
-                sum += e.sum()
-                j += 8
-            }
-            let inv = 1 / sum
-            for j in 0..<len { a[j] *= inv }
-            // c = α (len) · E_s (len, C), E_s = encOut rows j·Bs + s: a strided view.
-            let es = MatrixRef(encOut.ptr + s * encOut.ld, rows: len, cols: C, ld: encOut.ld * bs)
-            gemv(es, trans: true, x: a, y: context.row(r))
         }
     }
 
     /// Backward of `scoreAndContext` for one step. dContext (R, C) in; dQ (R, A) (=);
-    /// dKeys (Tx·Bs, A) (+=); dEncOut (Tx·Bs, C) (+=); grad of v (+=). `scratch` ≥ Tx floats.
+    /// dKeys (Tx·Bs, A) (+=); dEncOut (Tx·Bs, C) (+=); grad of v (+=). Rows of distinct sentences
+    /// (rowSentence nil) run in chunks of 8 on both cores, each chunk with its own part of dv,
+    /// added in chunk order: the same sums for any thread count.
     @inlinable
     public func scoreAndContextBackward(_ arena: ParameterArena, dContext: MatrixRef, q: MatrixRef,
                                         alpha: MatrixRef, keys: MatrixRef, encOut: MatrixRef,
                                         batch bs: Int, srcLengths: UnsafePointer<Int>,
                                         rowSentence: UnsafePointer<Int32>? = nil, active: UnsafePointer<UInt8>? = nil,
-                                        dQ: MatrixRef, dKeys: MatrixRef, dEncOut: MatrixRef,
-                                        scratch: UnsafeMutablePointer<Float>) {
+                                        dQ: MatrixRef, dKeys: MatrixRef, dEncOut: MatrixRef) {
         let A = attentionDim, C = contextDim
+        let tx = keys.rows / bs
         let vp = UnsafePointer(arena.value(v).ptr)
-        let dv = arena.grad(v).ptr
-        for r in 0..<q.rows {
-            let dq = dQ.row(r)
-            dq.update(repeating: 0, count: A)
-            if let act = active, act[r] == 0 { continue }
-            let s = rowSentence.map { Int($0[r]) } ?? r
-            let len = srcLengths[s]
-            let a = UnsafePointer(alpha.row(r))
-            let dc = UnsafePointer(dContext.row(r))
-            let es = MatrixRef(encOut.ptr + s * encOut.ld, rows: len, cols: C, ld: encOut.ld * bs)
-            let des = MatrixRef(dEncOut.ptr + s * dEncOut.ld, rows: len, cols: C, ld: dEncOut.ld * bs)
-            // dα_j = E_j · dc
-            let da = scratch
-            gemv(es, x: dc, y: da)
-            var dot: Float = 0
-            for j in 0..<len { dot += a[j] * da[j] }
-            // dE_j += α_j dc   (rank-1 update of the sentence's strided rows)
-            for j in 0..<len where a[j] != 0 {
-                let dst = des.row(j), av = Float8(repeating: a[j])
-                var i = 0
-                while i < C {
-                    let n = min(8, C - i)
-                    store8(load8(dst + i, n) + av * load8(dc + i, n), dst + i, n)
-                    i += 8
+        // Rows that share a sentence would add to the same dKeys / dEncOut rows: one chunk then.
+        let chunk = rowSentence == nil ? 8 : max(q.rows, 1)
+        let chunks = (q.rows + chunk - 1) / chunk
+        let part = A + tx                               // per chunk: its dv (A) and dα scratch (Tx)
+        var parts = [Float](repeating: 0, count: chunks * part)
+        parts.withUnsafeMutableBufferPointer { pb in
+            nonisolated(unsafe) let base = pb.baseAddress!
+            Parallel.forEachChunk(q.rows, chunk: chunk) { rows in
+                let dvPart = base + (rows.lowerBound / chunk) * part, da = dvPart + A
+                for r in rows {
+                    let dq = dQ.row(r)
+                    dq.update(repeating: 0, count: A)
+                    if let act = active, act[r] == 0 { continue }
+                    let s = rowSentence.map { Int($0[r]) } ?? r
+                    let len = srcLengths[s]
+                    let a = UnsafePointer(alpha.row(r))
+                    let dc = UnsafePointer(dContext.row(r))
+                    let des = MatrixRef(dEncOut.ptr + s * dEncOut.ld, rows: len, cols: C, ld: dEncOut.ld * bs)
+                    // dα_j = E_j · dc
+                    VectorKernels.rowDots(width: C, count: len, rows: encOut.row(s), stride: encOut.ld * bs, x: dc, into: da)
+                    var dot: Float = 0
+                    for j in 0..<len { dot += a[j] * da[j] }
+                    // dE_j += α_j dc   (rank-1 update of the sentence's strided rows)
+                    for j in 0..<len where a[j] != 0 {
+                        let dst = des.row(j), av = Float8(repeating: a[j])
+                        var i = 0
+                        while i < C {
+                            let n = min(8, C - i)
+                            store8(load8(dst + i, n) + av * load8(dc + i, n), dst + i, n)
+                            i += 8
+                        }
+                    }
+                    // ∂L/∂score_j = α_j (dα_j − Σ α·dα), in place of dα.
+                    for j in 0..<len { da[j] = a[j] * (da[j] - dot) }
+                    VectorKernels.attentionScoresBackward(width: A, v: vp, q: q.row(r), keys: keys.row(s),
+                                                          keyStride: keys.ld * bs, dKeys: dKeys.row(s),
+                                                          dKeyStride: dKeys.ld * bs, count: len, ds: da, dv: dvPart, dq: dq)
                 }
             }
-            let qr = UnsafePointer(q.row(r))
-            for j in 0..<len {
-                let ds = a[j] * (da[j] - dot)         // ∂L/∂score_j
-                if ds == 0 { continue }
-                let kj = UnsafePointer(keys.row(j * bs + s))
-                let dk = dKeys.row(j * bs + s)
-                let dsv = Float8(repeating: ds)
-                var i = 0
-                while i < A {
-                    let n = min(8, A - i)
-                    let t = simdTanh(load8(qr + i, n) + load8(kj + i, n))
-                    let dpre = dsv * load8(vp + i, n) * (1 - t * t)
-                    store8(load8(dv + i, n) + dsv * t, dv + i, n)
-                    store8(load8(dq + i, n) + dpre, dq + i, n)
-                    store8(load8(dk + i, n) + dpre, dk + i, n)
-                    i += 8
-                }
-            }
+            let dv = arena.grad(v).ptr
+            for c in 0..<chunks { addInPlace(dv, base + c * part, count: A) }
         }
     }
 
@@ -206,7 +185,7 @@ public struct Attention {
         cache.lengths.withUnsafeBufferPointer { len in
             scoreAndContextBackward(arena, dContext: dContext, q: cache.q.matrix, alpha: cache.alpha.matrix,
                                     keys: cache.keys.matrix, encOut: encOut, batch: bs, srcLengths: len.baseAddress!,
-                                    dQ: cache.dQ.matrix, dKeys: dKeys, dEncOut: dEncOut, scratch: cache.scratch.ptr)
+                                    dQ: cache.dQ.matrix, dKeys: dKeys, dEncOut: dEncOut)
         }
         dS.zero()
         queryBackward(arena, states: s, dQ: cache.dQ.matrix, dS: dS)
@@ -222,13 +201,12 @@ public final class AttentionCache {
     public internal(set) var context = Tensor([0, 0])  // (Bs, C)
     public internal(set) var dQ = Tensor([0, 0])       // (Bs, A)
     public internal(set) var dKeys = Tensor([0, 0])    // (Tx·Bs, A)
-    public internal(set) var scratch = Tensor([0])     // (Tx)
     var lengths: [Int] = []
     public init() {}
 
     func prepare(batch bs: Int, tx: Int, attention A: Int, context C: Int) {
         if keys.shape == [tx * bs, A] && alpha.shape == [bs, tx] && context.shape == [bs, C] { return }
         keys = Tensor([tx * bs, A]); q = Tensor([bs, A]); alpha = Tensor([bs, tx]); context = Tensor([bs, C])
-        dQ = Tensor([bs, A]); dKeys = Tensor([tx * bs, A]); scratch = Tensor([tx])
+        dQ = Tensor([bs, A]); dKeys = Tensor([tx * bs, A])
     }
 }

@@ -23,7 +23,7 @@ public struct Bridge {
     /// s0 (B, Hd) = tanh(h (B, C)·Wᵀ + b). s0 is also the cache of the backward.
     public func forward(_ arena: ParameterArena, _ h: MatrixRef, into s0: MatrixRef) {
         linear.forward(arena, h, into: s0)
-        for r in 0..<s0.rows { vSimdTanh(s0.row(r), s0.row(r), count: s0.cols) }
+        for r in 0..<s0.rows { vTanh(s0.row(r), s0.row(r), count: s0.cols) }
     }
 
     /// Backward: dS0 (B, Hd) is overwritten with ∂L/∂(pre-activation); weight/bias grads (+=);

@@ -14,7 +14,7 @@
 //
 // The gradient is written IN PLACE over the logits (the logits are destroyed), already multiplied
 // by `gradScale` (e.g. 1/numTokens). Cost: three SIMD passes over each row (max and Σz; exp and Σ;
-// gradient), exp by `simdExp` (FastMathSIMD.swift).
+// gradient) in CKernels' nmt_xent_row, rows in parallel (Parallel.forEachChunk).
 
 import NMTTensor
 #if canImport(Glibc)
@@ -42,60 +42,31 @@ public enum SoftmaxCrossEntropy {
         precondition(V >= 2 && eps >= 0 && eps < 1)
         let off = eps / Float(V - 1)           // q on non-gold tokens
         let offD = Double(eps) / Double(V - 1)
+        // Per row: log Σ exp z, Σ z and z_y (CKernels' nmt_xent_row at Kernels.path), rows in
+        // parallel chunks; the sums below run in row order, whatever the thread count.
+        var lse = [Double](repeating: 0, count: n), sumZ = lse, zY = lse
+        lse.withUnsafeMutableBufferPointer { lseB in sumZ.withUnsafeMutableBufferPointer { szB in zY.withUnsafeMutableBufferPointer { zyB in
+            nonisolated(unsafe) let lp = lseB.baseAddress!, sp = szB.baseAddress!, zp = zyB.baseAddress!
+            Parallel.forEachChunk(n, chunk: 32) { rows in
+                for i in rows {
+                    let row = logits.row(i)
+                    let y = targets[i]
+                    if y == paddingId {
+                        if writeGradient { row.update(repeating: 0, count: V) }
+                        continue
+                    }
+                    precondition(y >= 0 && Int(y) < V, "target \(y) outside vocabulary of \(V)")
+                    VectorKernels.crossEntropyRow(row, count: V, gold: Int(y), offScaled: gradScale * off, scale: gradScale,
+                                                  goldExtra: gradScale * (1 - eps - off), writeGradient: writeGradient,
+                                                  lse: lp + i, sumZ: sp + i, zY: zp + i)
+                }
+            }
+        } } }
         var result = LossResult()
-        for i in 0..<n {
-            let row = logits.row(i)
-            let y = targets[i]
-            if y == paddingId {
-                if writeGradient { row.update(repeating: 0, count: V) }
-                continue
-            }
-            precondition(y >= 0 && Int(y) < V, "target \(y) outside vocabulary of \(V)")
-            // Pass 1: max and Σ z.
-            var mv = Float8(repeating: -.infinity), sv = Float8()
-            var k = 0
-            while k + 8 <= V {
-                let z = UnsafeRawPointer(row + k).loadUnaligned(as: Float8.self)
-                mv = pointwiseMax(mv, z); sv += z
-                k += 8
-            }
-            var m = mv.max(), sumZ = Double(sv.sum())
-            while k < V { m = max(m, row[k]); sumZ += Double(row[k]); k += 1 }
-            let zy = row[Int(y)]
-            // Pass 2: exp(z − m) in place and its sum.
-            let mb = Float8(repeating: m)
-            var ev = Float8()
-            k = 0
-            while k + 8 <= V {
-                let e = simdExp(UnsafeRawPointer(row + k).loadUnaligned(as: Float8.self) - mb)
-                if writeGradient { UnsafeMutableRawPointer(row + k).storeBytes(of: e, as: Float8.self) }
-                ev += e
-                k += 8
-            }
-            var total = ev.sum()
-            while k < V {
-                let e = simdExp(Float8(repeating: row[k] - m))[0]
-                if writeGradient { row[k] = e }
-                total += e
-                k += 1
-            }
-            let lse = Double(m) + log(Double(total))
-            let nll = lse - Double(zy)
-            result.nll += nll
-            result.loss += lse - (1 - Double(eps)) * Double(zy) - offD * (sumZ - Double(zy))
+        for i in 0..<n where targets[i] != paddingId {
+            result.nll += lse[i] - zY[i]
+            result.loss += lse[i] - (1 - Double(eps)) * zY[i] - offD * (sumZ[i] - zY[i])
             result.tokens += 1
-            guard writeGradient else { continue }
-            // Pass 3: g = scale·(p − q).
-            let a = Float8(repeating: gradScale / total), bq = Float8(repeating: gradScale * off)
-            k = 0
-            while k + 8 <= V {
-                let e = UnsafeRawPointer(row + k).loadUnaligned(as: Float8.self)
-                UnsafeMutableRawPointer(row + k).storeBytes(of: e * a - bq, as: Float8.self)
-                k += 8
-            }
-            let af = gradScale / total, bf = gradScale * off
-            while k < V { row[k] = row[k] * af - bf; k += 1 }
-            row[Int(y)] -= gradScale * (1 - eps - off)
         }
         return result
     }
