@@ -57,13 +57,20 @@ ARRAY_MAP(nmt_exp, K(vexp))
 ARRAY_MAP(nmt_sigmoid, K(vsigmoid))
 ARRAY_MAP(nmt_tanh, K(vtanh))
 
-/// row ← softmax(row) in place; returns log Σ exp(row) of the input (count > 0).
-KF float K(nmt_softmax)(float *row, int64_t count) {
+/// The largest of count floats (count > 0).
+KI float K(vrowmax)(const float *row, int64_t count) {
     vf mv = VSET1(-__builtin_inff());
     int64_t i = 0;
     for (; i + VW <= count; i += VW) mv = VMAX(mv, VLOAD(row + i));
     float m = VHMAX(mv);
     for (; i < count; i++) m = row[i] > m ? row[i] : m;
+    return m;
+}
+
+/// row ← softmax(row) in place; returns log Σ exp(row) of the input (count > 0).
+KF float K(nmt_softmax)(float *row, int64_t count) {
+    const float m = K(vrowmax)(row, count);
+    int64_t i;
     const vf mm = VSET1(m);
     vf s = VZERO();
     float tail = 0;
@@ -287,11 +294,8 @@ KF void K(nmt_row_dots)(int64_t C, int64_t len, const float *rows, int64_t strid
 
 /// row ← row − log Σ exp(row) (count > 0).
 KF void K(nmt_log_softmax)(float *row, int64_t count) {
-    vf mv = VSET1(-__builtin_inff());
-    int64_t i = 0;
-    for (; i + VW <= count; i += VW) mv = VMAX(mv, VLOAD(row + i));
-    float m = VHMAX(mv);
-    for (; i < count; i++) m = row[i] > m ? row[i] : m;
+    const float m = K(vrowmax)(row, count);
+    int64_t i;
     const vf mm = VSET1(m);
     vf s = VZERO();
     float tail = 0;
