@@ -10,10 +10,10 @@ static uint64_t xgetbv0(void) {
     return ((uint64_t)hi << 32) | lo;
 }
 
-typedef struct { int avx2, avx512, bf16, vnni; } features;
+typedef struct { int avx2, avx512; } features;
 
 static features detect(void) {
-    features f = {0, 0, 0, 0};
+    features f = {0, 0};
     unsigned a, b, c, d;
     if (!__get_cpuid(1, &a, &b, &c, &d)) return f;
     int osxsave = (c >> 27) & 1, avx = (c >> 28) & 1, fma = (c >> 12) & 1;
@@ -24,12 +24,9 @@ static features detect(void) {
     if (__get_cpuid_max(0, 0) < 7) return f;
     __cpuid_count(7, 0, a, b, c, d);
     int avx2 = (b >> 5) & 1, avx512f = (b >> 16) & 1, avx512dq = (b >> 17) & 1;
-    int avx512bw = (b >> 30) & 1, avx512vl = (b >> 31) & 1, vnni = (c >> 11) & 1;
+    int avx512bw = (b >> 30) & 1, avx512vl = (b >> 31) & 1;
     f.avx2 = ymm && avx2 && fma;
     f.avx512 = f.avx2 && zmm && avx512f && avx512dq && avx512bw && avx512vl;
-    f.vnni = f.avx512 && vnni;
-    __cpuid_count(7, 1, a, b, c, d);
-    f.bf16 = f.avx512 && ((a >> 5) & 1);
     return f;
 }
 
@@ -42,11 +39,7 @@ int nmt_cpu_supports(nmt_isa isa) {
     }
     return 0;
 }
-int nmt_cpu_has_avx512_bf16(void) { return detect().bf16; }
-int nmt_cpu_has_avx512_vnni(void) { return detect().vnni; }
 
 #else
 int nmt_cpu_supports(nmt_isa isa) { return isa == NMT_ISA_GENERIC; }
-int nmt_cpu_has_avx512_bf16(void) { return 0; }
-int nmt_cpu_has_avx512_vnni(void) { return 0; }
 #endif

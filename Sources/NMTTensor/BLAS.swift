@@ -2,8 +2,7 @@
 //
 // `gemm` computes C = alpha * op(A) * op(B) + beta * C on MatrixRef views with the engine
 // Kernels.engine chooses for the shape (Kernels.swift); on OpenBLAS a single row of op(A) goes
-// to sgemv (OpenBLAS 0.3.21 does not do that itself: 6 vs 24 GFLOP/s). Level-1 and gemv stay on
-// OpenBLAS.
+// to sgemv (OpenBLAS 0.3.21 does not do that itself: 6 vs 24 GFLOP/s). Level-1 stays on OpenBLAS.
 
 import CKernels
 import COpenBLAS
@@ -26,14 +25,6 @@ public func gemm(_ a: MatrixRef, transA: Bool = false, _ b: MatrixRef, transB: B
     }
     nmt_sgemm((engine ?? Kernels.engine(m: m, n: n, k: k, transA: transA)).c, transA ? 1 : 0, transB ? 1 : 0, Int64(m), Int64(n), Int64(k), alpha,
               a.ptr, Int64(a.ld), b.ptr, Int64(b.ld), beta, c.ptr, Int64(c.ld))
-}
-
-/// y = alpha · op(A) · x + beta · y for contiguous vectors.
-@inlinable
-public func gemv(_ a: MatrixRef, trans: Bool = false, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
-                 alpha: Float = 1, beta: Float = 0) {
-    cblas_sgemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, Int32(a.rows), Int32(a.cols), alpha,
-                a.ptr, Int32(a.ld), x, 1, beta, y, 1)
 }
 
 /// y += alpha · x

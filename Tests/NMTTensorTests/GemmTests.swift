@@ -65,22 +65,4 @@ import Testing
         #expect(maxRelativeDifference(single.matrix.cols(4..<10).array, wide.matrix.cols(4..<10).rows(0..<1).array) < 1e-6)
         _ = (ta, tb)
     }
-
-    @Test func gemvMatchesNaive() {
-        let (ta, a) = view(6, 5, strided: true, seed: 6)
-        for trans in [false, true] {
-            let xn = trans ? 6 : 5, yn = trans ? 5 : 6
-            let x = (0..<xn).map { Float($0) * 0.3 - 0.5 }
-            var y = [Float](repeating: 1, count: yn)
-            x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
-                gemv(a, trans: trans, x: xp.baseAddress!, y: yp.baseAddress!, alpha: 2, beta: 0.5)
-            } }
-            for i in 0..<yn {
-                var s: Float = 0
-                for p in 0..<xn { s += (trans ? a[p, i] : a[i, p]) * x[p] }
-                #expect(abs(y[i] - (2 * s + 0.5)) < 1e-5)
-            }
-        }
-        _ = ta
-    }
 }

@@ -18,9 +18,6 @@ typedef enum {
 
 /// Whether the CPU (and the OS, which must save the wider registers) supports the level.
 int nmt_cpu_supports(nmt_isa isa);
-/// Extra features reported apart (they select optional paths only): avx512_bf16, avx512_vnni.
-int nmt_cpu_has_avx512_bf16(void);
-int nmt_cpu_has_avx512_vnni(void);
 
 /// The matrix-product engines.
 typedef enum {
