@@ -1,6 +1,9 @@
 #include "icu_shim.h"
 
+#include <string.h>
+
 #include <unicode/ubrk.h>
+#include <unicode/uloc.h>
 #include <unicode/unorm2.h>
 #include <unicode/ustring.h>
 #include <unicode/utypes.h>
@@ -91,3 +94,14 @@ int32_t nmt_icu_to_lower(const char *locale, const uint16_t *text, int32_t lengt
 const char *nmt_icu_error_name(int32_t status) { return u_errorName((UErrorCode)status); }
 
 const char *nmt_icu_version(void) { return U_ICU_VERSION; }
+
+int32_t nmt_icu_has_language(const char *language) {
+    int32_t n = uloc_countAvailable();
+    for (int32_t i = 0; i < n; i++) {
+        char lang[16];
+        UErrorCode err = U_ZERO_ERROR;
+        int32_t len = uloc_getLanguage(uloc_getAvailable(i), lang, (int32_t)sizeof lang, &err);
+        if (U_SUCCESS(err) && len > 0 && len < (int32_t)sizeof lang && strcmp(lang, language) == 0) return 1;
+    }
+    return 0;
+}

@@ -62,14 +62,33 @@ public enum Kernels {
     /// The level in use: NMT_KERNELS if set, else the best the CPU supports. Fixed for the process
     /// (oneDNN's instruction-set cap can be set only once).
     public static let path: KernelPath = {
+        pathFixed = true
         do {
-            let p = try resolvePath(environment("NMT_KERNELS"))
+            var p = try resolvePath(environment("NMT_KERNELS"))
+            if environment("NMT_KERNELS") == nil, let preferred, preferred.isSupported { p = preferred }
             _ = nmt_onednn_cap_isa(p.isa)
             return p
         } catch {
             fail("\(error)")
         }
     }()
+
+    nonisolated(unsafe) static var preferred: KernelPath?
+    nonisolated(unsafe) static var pathFixed = false
+
+    /// Asks for `level` instead of the best supported one (a resumed run's own level, for
+    /// bit-identical sums). NMT_KERNELS, if set, wins. Returns why the level is not taken, or nil
+    /// when it is; must come before anything computes.
+    public static func prefer(_ level: String) -> String? {
+        guard let p = KernelPath(rawValue: level) else { return "unknown kernel level \(level)" }
+        if let forced = environment("NMT_KERNELS"), !forced.isEmpty {
+            return forced == level ? nil : "NMT_KERNELS=\(forced) is set"
+        }
+        guard p.isSupported else { return "this CPU does not support \(level)" }
+        guard !pathFixed else { return path == p ? nil : "the kernel level was already fixed (\(path.rawValue))" }
+        preferred = p
+        return nil
+    }
 
     /// NMT_GEMM, if set: one engine for every product.
     public static let forcedEngine: GemmEngine? = {

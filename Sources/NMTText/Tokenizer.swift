@@ -27,6 +27,12 @@ public struct TokenizerSettings: Codable, Hashable, Sendable {
         self.joiner = joiner
     }
 
+    /// Whether ICU has locale data for the language code `code` (lowercase, as "de", "en",
+    /// "yue"): what a language guessed from a file name must be.
+    public static func isKnownLanguage(_ code: String) -> Bool {
+        !code.isEmpty && code.count <= 8 && code.allSatisfy { $0.isASCII && $0.isLowercase } && nmt_icu_has_language(code) != 0
+    }
+
     /// Throws `TextError.invalidSettings` unless the language tag looks like a BCP-47/ICU
     /// locale ID and the joiner is a single non-whitespace BMP character.
     public func validate() throws {

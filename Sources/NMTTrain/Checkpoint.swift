@@ -97,8 +97,10 @@ public enum Checkpoint {
         guard allFinite(arena.values, arena.count) else { throw CheckpointError.nonFinite("the model") }
         let tmp = join(dir, ".\(name).tmp"), final = join(dir, name), old = join(dir, ".\(name).old")
         let fm = FileManager.default
+        stageHook?(name, "begin")
         try? fm.removeItem(atPath: tmp)
         try ModelDirectory.save(model, vocabularies: vocabularies, corpus: corpus, to: tmp)
+        stageHook?(name, "model-written")
         if let state {
             var tensors: [(name: String, shape: [Int], data: UnsafePointer<Float>)] = []
             for p in arena.params { tensors.append(("m.\(p.name)", p.shape, UnsafePointer(arena.adamM + p.offset))) }
@@ -111,11 +113,33 @@ public enum Checkpoint {
             enc.outputFormatting = [.prettyPrinted, .sortedKeys]
             try AtomicFile.write(Array(try enc.encode(state)) + [0x0A], to: join(tmp, stateFile), force: true)
         }
+        stageHook?(name, "complete")
         try? fm.removeItem(atPath: old)
         if fm.fileExists(atPath: final) { try fm.moveItem(atPath: final, toPath: old) }
+        stageHook?(name, "old-moved")
         try fm.moveItem(atPath: tmp, toPath: final)
+        stageHook?(name, "swapped")
         try? fm.removeItem(atPath: old)
         syncDirectory(dir)
+    }
+
+    /// The points of a checkpoint write, in order, that `stageHook` sees: before anything,
+    /// the model directory written to `.<name>.tmp`, the optimizer and state files too, the old
+    /// checkpoint renamed to `.<name>.old`, the new one renamed into place.
+    public static let stages = ["begin", "model-written", "complete", "old-moved", "swapped"]
+
+    /// Fault injection (nmt-train's hidden --debug-kill-in-checkpoint): called with the
+    /// checkpoint's name and each of `stages` as a write passes it. Nil in normal runs.
+    nonisolated(unsafe) public static var stageHook: ((_ name: String, _ stage: String) -> Void)?
+
+    /// After a crash between the two renames of a save, `<name>` is missing and `.<name>.old`
+    /// holds the previous checkpoint whole: renames it back, for last/ and best/. A leftover
+    /// `.<name>.tmp` is removed by the next save.
+    public static func recover(_ dir: String) {
+        for name in ["last", "best"] {
+            let final = join(dir, name), old = join(dir, ".\(name).old")
+            if !AtomicFile.fileExists(final) && AtomicFile.fileExists(old) && rename(old, final) == 0 { syncDirectory(dir) }
+        }
     }
 
     static func syncDirectory(_ dir: String) {
@@ -125,6 +149,7 @@ public enum Checkpoint {
 
     /// Loads `dir/last` (or `.last.old`): the model with its Adam moments, and the state.
     public static func resume<Model: StoredModel>(_ dir: String, as: Model.Type) throws -> (LoadedModel<Model>, TrainingState) {
+        recover(dir)
         let last = try lastDirectory(dir)
         let loaded = try ModelDirectory.load(last, as: Model.self)
         let state = try readState(last)

@@ -7,9 +7,11 @@
 //    "max_length": sentences longer than this (tokens) were dropped (0: no limit),
 //    "options": TrainerOptions, every field present,
 //    "arithmetic": {"threads": N, "kernels": "generic" | "avx2" | "avx512"}: what the sums ran on;
-//                  absent in records written before it existed}
+//                  absent in records written before it existed,
+//    "command": every option of the command, by flag name, with the value the run uses
+//               (RunSettings; absent in version 2, which `settings` completes from what it holds)}
 //
-// Version 1 (before the tasks shared it) is read by `migrate`.
+// Version 1 (before the tasks shared it) is read by `migrate`; version 2 lacks only "command".
 
 import Foundation
 import NMTStore
@@ -18,7 +20,7 @@ import NMTText
 
 public struct RunRecord: Codable, Sendable, Equatable {
     public static let file = "run.json"
-    public static let currentVersion = 2
+    public static let currentVersion = 3
 
     public var version = RunRecord.currentVersion
     public var task: ModelTask
@@ -28,6 +30,8 @@ public struct RunRecord: Codable, Sendable, Equatable {
     public var options: TrainerOptions
     /// The thread count and instruction-set level the run started with (nil: not recorded).
     public var arithmetic: Arithmetic?
+    /// Every option of the command that started the run (or resumed it last), by flag name.
+    public var command: [String: String]?
 
     /// What a run's floating-point sums depend on besides its data and options: the engines'
     /// thread count and the instruction-set level (Kernels.path). A run resumed with other
@@ -41,9 +45,21 @@ public struct RunRecord: Codable, Sendable, Equatable {
     }
 
     public init(task: ModelTask, train: [String], valid: [String], maxLength: Int, options: TrainerOptions,
-                arithmetic: Arithmetic? = .current) {
+                arithmetic: Arithmetic? = .current, command: [String: String]? = nil) {
         self.task = task; self.train = train; self.valid = valid; self.maxLength = maxLength; self.options = options
         self.arithmetic = arithmetic
+        self.command = command
+    }
+
+    /// The run's options by flag name: the recorded command; for a record written before
+    /// commands were recorded, what it holds (the trainer's options, the length limit, the
+    /// thread count). The model's own options come from its config (the caller adds them).
+    public var settings: RunSettings {
+        if let command { return RunSettings(command) }
+        var s = RunSettings.trainer(options)
+        s["max-len"] = "\(maxLength)"
+        if let arithmetic { s["threads"] = "\(arithmetic.threads)" }
+        return RunSettings(s)
     }
 
     /// For a resumed run: a one-line note when this process computes differently from the run's start.
@@ -54,7 +70,7 @@ public struct RunRecord: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case version, task, train, valid, options, arithmetic
+        case version, task, train, valid, options, arithmetic, command
         case maxLength = "max_length"
     }
 

@@ -102,8 +102,14 @@ public class TrainingLoop {
         adam.step = self.state.adamStep
         if options.emaDecay > 0 { arena.enableAverage() }
         try AtomicFile.createDirectories(outputDir)
-        log = try TrainingLoop.openLog(ModelDirectory.join(outputDir, "train.log.jsonl"))
+        let logPath = ModelDirectory.join(outputDir, "train.log.jsonl")
+        if state != nil { try TrainingLoop.trimLog(logPath, after: self.state.step) }
+        log = try TrainingLoop.openLog(logPath)
     }
+
+    /// Fault injection (nmt-train's hidden --debug-kill-at-step): SIGKILL itself right after
+    /// this step's update, before anything of the step is saved (0: never).
+    public var killAtStep = 0
 
     // MARK: what a subclass supplies
 
@@ -122,6 +128,19 @@ public class TrainingLoop {
             throw TextError.writeFailed(path: path, reason: String(cString: strerror(errno)))
         }
         return BufferedWriter(fileDescriptor: fd, name: path)
+    }
+
+    /// A resumed run repeats the steps after its checkpoint: the log lines of those steps (from
+    /// a process that was killed) and a torn last line are dropped, so the log tells the run once.
+    static func trimLog(_ path: String, after step: Int) throws {
+        guard let data = FileManager.default.contents(atPath: path) else { return }
+        let lines = data.split(separator: 0x0A, omittingEmptySubsequences: true)
+        let kept = lines.filter { line in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else { return false }
+            return (object["step"] as? Int).map { $0 <= step } ?? true
+        }
+        guard kept.count != lines.count || data.last.map({ $0 != 0x0A }) == true else { return }
+        try AtomicFile.write(kept.flatMap { Array($0) + [0x0A] }, to: path, force: true)
     }
 
     func writeLog(_ object: [String: Any]) {
@@ -176,6 +195,7 @@ public class TrainingLoop {
                     let t = Float(state.step)
                     arena.updateAverage(decay: min(options.emaDecay, (1 + t) / (10 + t)))
                 }
+                if state.step == killAtStep { kill(getpid(), SIGKILL) }
                 state.targetTokensSeen += result.tokens
                 windowLoss += result.nll
                 windowTokens += result.tokens

@@ -4,6 +4,8 @@
 import ArgumentParser
 import Foundation
 import NMTCLI
+import NMTStore
+import NMTTensor
 import NMTText
 import NMTTrain
 
@@ -22,9 +24,52 @@ struct CommonTrainingOptions: ParsableArguments {
     @Option(help: "Threads for matrix products.") var threads = 2
     @Flag(help: "Skip lines with invalid UTF-8 (counted) instead of stopping.") var skipInvalid = false
     @Flag(help: "Print nothing but errors.") var quiet = false
+    @Flag(help: "With --resume: continue at the --learning-rate given (or the run's first rate) instead of the run's current one.")
+    var resetLearningRate = false
+
+    // Fault injection for scripts/fault_inject.sh and the kill tests: SIGKILL at a step, or at a
+    // stage (Checkpoint.stages, default old-moved) of the Nth write of last/ ("N" or "N:stage"),
+    // and a pause at every stage of every checkpoint write to widen the window for outside kills.
+    @Option(help: .hidden) var debugKillAtStep = 0
+    @Option(help: .hidden) var debugKillInCheckpoint: String?
+    @Option(help: .hidden) var debugCheckpointDelayMs = 0
 
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        if let spec = debugKillInCheckpoint, killPoint(spec) == nil {
+            throw ValidationError("--debug-kill-in-checkpoint N[:STAGE], STAGE one of \(Checkpoint.stages.joined(separator: " "))")
+        }
+    }
+
+    func killPoint(_ spec: String) -> (write: Int, stage: String)? {
+        let parts = spec.split(separator: ":").map(String.init)
+        guard let n = Int(parts[0]), n >= 1, parts.count <= 2 else { return nil }
+        let stage = parts.count == 2 ? parts[1] : "old-moved"
+        return Checkpoint.stages.contains(stage) ? (n, stage) : nil
+    }
+
+    /// Arms the hidden fault-injection options on `loop` and on checkpoint writes.
+    func armFaults(_ loop: TrainingLoop) {
+        loop.killAtStep = debugKillAtStep
+        let point = debugKillInCheckpoint.flatMap(killPoint)
+        let delay = UInt32(max(0, debugCheckpointDelayMs)) * 1000
+        guard point != nil || delay > 0 else { return }
+        nonisolated(unsafe) var writes = 0
+        Checkpoint.stageHook = { name, stage in
+            if delay > 0 { usleep(delay) }
+            guard let point, name == "last" else { return }
+            if stage == "begin" { writes += 1 }
+            if writes == point.write && stage == point.stage { kill(getpid(), SIGKILL) }
+        }
+    }
+
+    /// The options here as a run records them (RunSettings), with the command's own
+    /// batch size, epoch budget and moving-average default.
+    func settings(batchTokens: Int, maxEpochs: Int, emaDecay defaultEMA: Float) -> [String: String] {
+        var s = RunSettings.trainer(trainerOptions(batchTokens: batchTokens, maxEpochs: maxEpochs, emaDecay: defaultEMA))
+        s["threads"] = "\(threads)"
+        s["skip-invalid"] = "\(skipInvalid)"
+        return s
     }
 
     func trainerOptions(batchTokens: Int, maxEpochs: Int, emaDecay defaultEMA: Float) -> TrainerOptions {
@@ -36,13 +81,44 @@ struct CommonTrainingOptions: ParsableArguments {
         return o
     }
 
-    /// A resumed run keeps its saved options; only new budgets given on the command line apply.
-    func resumed(_ saved: TrainerOptions) -> TrainerOptions {
-        var o = saved
-        if maxMinutes > 0 { o.maxMinutes = maxMinutes }
-        if maxSteps > 0 { o.maxSteps = maxSteps }
-        return o
+}
+
+/// A path as the record keeps it: absolute, so a run resumed from another directory compares
+/// and finds its files.
+func absolutePath(_ p: String) -> String {
+    URL(fileURLWithPath: p).standardizedFileURL.path
+}
+
+/// The record of the run in `dir`, read before anything computes: the run's kernel level is
+/// asked for (a plain resume sums as the run did; NMT_KERNELS or a CPU without it overrides).
+func recordForResume(_ dir: String, task: ModelTask) throws -> RunRecord {
+    guard Checkpoint.isResumable(dir) else { console.fail("\(dir): nothing to resume (no last/\(Checkpoint.stateFile))") }
+    let record = try RunRecord.load(dir, task: task)
+    if let level = record.arithmetic?.kernels { _ = Kernels.prefer(level) }
+    return record
+}
+
+/// Resuming the run in `dir`: its record's settings (`recorded`, the model's own options
+/// included) checked against the options this command line gives (`now`: all of them, given or
+/// default); the result is what the resumed run uses. The thread count and kernel level are
+/// set here, before anything computes; `record` gets the new settings and is saved.
+func resumedSettings(_ dir: String, record: inout RunRecord, recorded: RunSettings, now: [String: String],
+                     aliases: [String: String], common: CommonTrainingOptions, observer: ConsoleObserver) throws -> RunSettings {
+    let given = GivenOptions.names(aliases: aliases)
+    if given.contains("output") { console.fail("-o/--output and --resume exclude each other: the run stays in \(dir)") }
+    let effective: RunSettings
+    do {
+        effective = try recorded.resumed(given: now.filter { given.contains($0.key) },
+                                         resetLearningRate: common.resetLearningRate)
+    } catch {
+        console.fail("\(error)")
     }
+    for change in recorded.changes(to: effective) { observer.logLine("resuming with \(change)") }
+    BLASThreads.set(effective["threads"].flatMap { Int($0) } ?? common.threads)
+    record.options = effective.applied(to: record.options)
+    record.command = effective.values
+    try record.save(dir)
+    return effective
 }
 
 /// Refuses an output directory that holds a run (resume it instead) or other files (without

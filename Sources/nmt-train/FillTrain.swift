@@ -57,26 +57,47 @@ struct FillTrainCommand: ParsableCommand {
         do { _ = try CellKind.parse(cell, flag: "--cell") } catch { throw ValidationError("\(error)") }
     }
 
+    /// Every option as a run records it (RunSettings).
+    func settings() -> [String: String] {
+        var s = MonolingualRun.settings(corpus: corpus, lang: lang, vocab: vocab, valid: valid, maxLen: maxLen,
+                                        batchTokens: batchTokens, maxEpochs: maxEpochs, common: common)
+        if let config = try? modelConfig(vocab: 0) { s.merge(Self.settings(of: config)) { $1 } }
+        return s
+    }
+
+    func modelConfig(vocab: Int) throws -> FillConfig {
+        FillConfig(vocab: vocab, embedding: embedding, hidden: hidden, layers: layers, preOutput: preOutput,
+                   bidirectional: !leftOnly, dropout: dropout, inputMask: inputMask, labelSmoothing: labelSmoothing,
+                   cell: try CellKind.parse(cell, flag: "--cell"))
+    }
+
+    /// The model's options as the command line gives them.
+    static func settings(of c: FillConfig) -> [String: String] {
+        ["left-only": "\(!c.bidirectional)", "embedding": "\(c.embedding)", "cell": c.cell.rawValue, "hidden": "\(c.hidden)",
+         "layers": "\(c.layers)", "pre-output": "\(c.preOutput)", "dropout": "\(c.dropout)", "input-mask": "\(c.inputMask)",
+         "label-smoothing": "\(c.labelSmoothing)"]
+    }
+
     func run() throws {
-        BLASThreads.set(common.threads)
         let observer = ConsoleObserver(quiet: common.quiet)
         do {
             if let resume {
-                let r = try MonolingualRun.resume(resume, as: FillModel.self, common: common, observer: observer)
+                let r = try MonolingualRun.resume(resume, as: FillModel.self, now: settings(),
+                                                  modelSettings: { Self.settings(of: $0.config) }, common: common,
+                                                  observer: observer)
                 return try MonolingualRun.train(r.model, vocab: r.vocab, record: r.record, state: r.state, outDir: resume,
                                                 common: common, observer: observer)
             }
+            BLASThreads.set(common.threads)
             let outDir = output!
             try prepareOutputDirectory(outDir, force: force)
             let v = try MonolingualRun.vocabulary(path: vocab, corpus: corpus, lang: lang, outDir: outDir, describe: "min count 2",
                                                   common: common, observer: observer) { try $0.build(minCount: 2) }
-            let config = FillConfig(vocab: v.count, embedding: embedding, hidden: hidden, layers: layers,
-                                    preOutput: preOutput, bidirectional: !leftOnly, dropout: dropout,
-                                    inputMask: inputMask, labelSmoothing: labelSmoothing,
-                                    cell: try CellKind.parse(cell, flag: "--cell"))
+            let config = try modelConfig(vocab: v.count)
             let record = try MonolingualRun.newRecord(
                 task: .fill, corpus: corpus, valid: valid, maxLength: maxLen,
-                options: common.trainerOptions(batchTokens: batchTokens, maxEpochs: maxEpochs, emaDecay: 0), outDir: outDir)
+                options: common.trainerOptions(batchTokens: batchTokens, maxEpochs: maxEpochs, emaDecay: 0), command: settings(),
+                outDir: outDir)
             try MonolingualRun.train(FillModel(config, seed: common.seed), vocab: v, record: record, state: nil, outDir: outDir,
                                      common: common, observer: observer)
         } catch let e as ValidationError {

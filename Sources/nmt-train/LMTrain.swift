@@ -73,15 +73,39 @@ struct LMTrainCommand: ParsableCommand {
                                                  inputScaling: inputScaling, leak: leakRate))
     }
 
+    /// Every option as a run records it (RunSettings).
+    func settings() -> [String: String] {
+        var s = MonolingualRun.settings(corpus: corpus, lang: lang, vocab: vocab, valid: valid, maxLen: maxLen,
+                                        batchTokens: batchTokens, maxEpochs: maxEpochs, common: common)
+        s["vocab-size"] = "\(vocabSize)"
+        if let cell = try? CellKind.parse(cell, allowed: CellKind.languageModelCells, flag: "--cell") {
+            s.merge(Self.settings(of: LanguageModelConfig(vocab: 0, cell: cell, embedding: embedding, hidden: hidden,
+                                                          layers: layers, dropout: dropout, tieEmbeddings: tieEmbeddings,
+                                                          cellOptions: cellOptions))) { $1 }
+        }
+        return s
+    }
+
+    /// The model's options as the command line gives them.
+    static func settings(of c: LanguageModelConfig) -> [String: String] {
+        ["cell": c.cell.rawValue, "clockwork-modules": "\(c.cellOptions.clockworkModules)",
+         "reservoir-sparsity": "\(c.cellOptions.reservoir.sparsity)", "spectral-radius": "\(c.cellOptions.reservoir.spectralRadius)",
+         "input-scaling": "\(c.cellOptions.reservoir.inputScaling)", "leak-rate": "\(c.cellOptions.reservoir.leak)",
+         "embedding": "\(c.embedding)", "hidden": "\(c.hidden)", "layers": "\(c.layers)", "dropout": "\(c.dropout)",
+         "tie-embeddings": "\(c.tieEmbeddings)"]
+    }
+
     func run() throws {
-        BLASThreads.set(common.threads)
         let observer = ConsoleObserver(quiet: common.quiet)
         do {
             if let resume {
-                let r = try MonolingualRun.resume(resume, as: LanguageModel.self, common: common, observer: observer)
+                let r = try MonolingualRun.resume(resume, as: LanguageModel.self, now: settings(),
+                                                  modelSettings: { Self.settings(of: $0.config) }, common: common,
+                                                  observer: observer)
                 return try MonolingualRun.train(r.model, vocab: r.vocab, record: r.record, state: r.state, outDir: resume,
                                                 common: common, observer: observer)
             }
+            BLASThreads.set(common.threads)
             let outDir = output!
             try prepareOutputDirectory(outDir, force: force)
             let v = try MonolingualRun.vocabulary(path: vocab, corpus: corpus, lang: lang, outDir: outDir,
@@ -95,7 +119,8 @@ struct LMTrainCommand: ParsableCommand {
                                              tieEmbeddings: tieEmbeddings, cellOptions: cellOptions)
             let record = try MonolingualRun.newRecord(
                 task: .languageModel, corpus: corpus, valid: valid, maxLength: maxLen,
-                options: common.trainerOptions(batchTokens: batchTokens, maxEpochs: maxEpochs, emaDecay: 0), outDir: outDir)
+                options: common.trainerOptions(batchTokens: batchTokens, maxEpochs: maxEpochs, emaDecay: 0), command: settings(),
+                outDir: outDir)
             try MonolingualRun.train(LanguageModel(config, seed: common.seed), vocab: v, record: record, state: nil,
                                      outDir: outDir, common: common, observer: observer)
         } catch let e as ValidationError {

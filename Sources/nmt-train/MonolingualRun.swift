@@ -12,18 +12,44 @@ import NMTText
 import NMTTrain
 
 enum MonolingualRun {
-    /// The run saved in `dir`: its record (new budgets from the command line applied), model,
-    /// vocabulary and training state.
-    static func resume<Model: MonolingualModel>(_ dir: String, as: Model.Type, common: CommonTrainingOptions,
-                                                observer: ConsoleObserver)
-        throws -> (record: RunRecord, model: Model, vocab: Vocabulary, state: TrainingState) {
-        guard Checkpoint.isResumable(dir) else { console.fail("\(dir): nothing to resume (no last/\(Checkpoint.stateFile))") }
-        var record = try RunRecord.load(dir, task: Model.task)
-        let (loaded, state) = try Checkpoint.resume(dir, as: Model.self)
-        record.options = common.resumed(record.options)
+    /// The run saved in `dir`: its record (checked against `now`, this command line's options,
+    /// as RunSettings says; the model's own options come from `modelSettings`), model,
+    /// vocabulary, training state and the settings the resumed run uses.
+    static func resume<Model: MonolingualModel>(_ dir: String, as: Model.Type, now: [String: String],
+                                                modelSettings: (Model) -> [String: String],
+                                                common: CommonTrainingOptions, observer: ConsoleObserver)
+        throws -> (record: RunRecord, model: Model, vocab: Vocabulary, state: TrainingState, settings: RunSettings) {
+        var record = try recordForResume(dir, task: Model.task)
+        let (loaded, loadedState) = try Checkpoint.resume(dir, as: Model.self)
+        var state = loadedState
+        var recorded = record.settings
+        if record.command == nil {   // an older record: its files are known
+            recorded.values["corpus"] = record.train.joined(separator: "\n")
+            if let v = record.valid.first { recorded.values["valid"] = v }
+        }
+        recorded.values.merge(modelSettings(loaded.model)) { $1 }
+        let effective = try resumedSettings(dir, record: &record, recorded: recorded, now: now,
+                                            aliases: ["-o": "output", "bidirectional": "left-only"],
+                                            common: common, observer: observer)
+        if common.resetLearningRate {
+            state.learningRate = record.options.learningRate
+            observer.logLine("learning rate reset to \(state.learningRate)")
+        }
         observer.logLine("resuming \(dir) at epoch \(state.epoch + 1), step \(state.step)")
         if let change = record.arithmeticChange() { observer.logLine(change) }
-        return (record, loaded.model, loaded.vocabularies["text"]!, state)
+        return (record, loaded.model, loaded.vocabularies["text"]!, state, effective)
+    }
+
+    /// The options fill and lm share as a run records them (paths absolute).
+    static func settings(corpus: [String], lang: String?, vocab: String?, valid: String?, maxLen: Int,
+                         batchTokens: Int, maxEpochs: Int, common: CommonTrainingOptions) -> [String: String] {
+        var s = common.settings(batchTokens: batchTokens, maxEpochs: maxEpochs, emaDecay: 0)
+        s["corpus"] = corpus.map(absolutePath).joined(separator: "\n")
+        if let lang { s["lang"] = lang }
+        if let vocab { s["vocab"] = absolutePath(vocab) }
+        if let valid { s["valid"] = absolutePath(valid) }
+        s["max-len"] = "\(maxLen)"
+        return s
     }
 
     /// The vocabulary at `path`, or one built from the corpus in language `lang` (`describe` says
@@ -52,12 +78,12 @@ enum MonolingualRun {
     /// A new run's record, with absolute paths (the model's config names its corpus for the
     /// n-gram baselines), saved in `outDir`.
     static func newRecord(task: ModelTask, corpus: [String], valid: String?, maxLength: Int, options: TrainerOptions,
-                          outDir: String) throws -> RunRecord {
+                          command: [String: String], outDir: String) throws -> RunRecord {
         func absolute(_ p: String) -> String {
             p.hasPrefix("/") ? p : ModelDirectory.join(FileManager.default.currentDirectoryPath, p)
         }
         let record = RunRecord(task: task, train: corpus.map(absolute), valid: valid.map { [absolute($0)] } ?? [],
-                               maxLength: maxLength, options: options)
+                               maxLength: maxLength, options: options, command: command)
         try record.save(outDir)
         return record
     }
@@ -65,13 +91,14 @@ enum MonolingualRun {
     /// Loads the run's data and trains until a budget, early stopping or Ctrl-C.
     static func train<Model: MonolingualModel>(_ model: Model, vocab: Vocabulary, record: RunRecord, state: TrainingState?,
                                                outDir: String, common: CommonTrainingOptions, observer: ConsoleObserver) throws {
+        let skipInvalid = record.command?["skip-invalid"].map { $0 == "true" } ?? common.skipInvalid
         let data = try MonolingualData.load(paths: record.train, vocab: vocab, maxLength: record.maxLength,
-                                            skipInvalidUTF8: common.skipInvalid)
+                                            skipInvalidUTF8: skipInvalid)
         observer.logLine("training data: \(data.summary)")
         guard !data.sentences.isEmpty else { console.fail("the training corpus has no usable sentence") }
         var validData: MonolingualData?
         if !record.valid.isEmpty {
-            validData = try MonolingualData.load(paths: record.valid, vocab: vocab, maxLength: 0, skipInvalidUTF8: common.skipInvalid)
+            validData = try MonolingualData.load(paths: record.valid, vocab: vocab, maxLength: 0, skipInvalidUTF8: skipInvalid)
             observer.logLine("validation data: \(validData!.summary)")
         }
         observer.logLine("model: \(model.arena.count) parameters; \(model.config)")
@@ -79,6 +106,7 @@ enum MonolingualRun {
         let trainer = try MonolingualTrainer(model: model, vocab: vocab, corpus: record.train, train: data, valid: validData,
                                              options: record.options, outputDir: outDir, state: state)
         trainer.observer = observer
+        common.armFaults(trainer)
         installStopHandlers(trainer.stopRequested)
         let final = try trainer.run()
         if let best = final.bestScore {

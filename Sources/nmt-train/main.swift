@@ -128,18 +128,21 @@ struct NMTTrainCommand: ParsableCommand {
         } catch { throw ValidationError("\(error)") }
     }
 
+    /// The language a corpus file's name ends in ("train.de.gz" → "de"), if ICU knows it.
     func langFromName(_ path: String) -> String? {
         var name = (path as NSString).lastPathComponent
         if name.hasSuffix(".gz") { name = String(name.dropLast(3)) }
         let ext = (name as NSString).pathExtension
-        return ext.isEmpty ? nil : ext
+        return TokenizerSettings.isKnownLanguage(ext) ? ext : nil
     }
 
     func vocabulary(_ path: String?, corpus: String, lang: String?, side: String, outDir: String,
                     observer: ConsoleObserver) throws -> Vocabulary {
         if let path { return try Vocabulary.load(path: path) }
         guard let lang = lang ?? langFromName(corpus) else {
-            throw ValidationError("no --\(side)-vocab given and no language to build one: pass --\(side)-lang")
+            let flag = side == "source" ? "src" : "tgt"
+            console.fail("no --\(flag)-vocab given, and the name of \(corpus) does not end in a language code ICU knows "
+                         + "(as train.de does): pass --\(flag)-lang (or --\(flag)-vocab)")
         }
         observer.logLine("building the \(side) vocabulary from \(corpus) (lang \(lang), min count 2, nmt-vocab's defaults)")
         var builder = VocabularyBuilder(settings: TokenizerSettings(lang: lang))
@@ -149,68 +152,103 @@ struct NMTTrainCommand: ParsableCommand {
         return v
     }
 
-    func run() throws {
-        BLASThreads.set(common.threads)
-        let observer = ConsoleObserver(quiet: common.quiet)
-        let options = common.trainerOptions(batchTokens: batchTokens, maxEpochs: maxEpochs, emaDecay: 0.999)
+    /// Every option as a run records it (RunSettings), paths absolute.
+    func settings() -> [String: String] {
+        var s = common.settings(batchTokens: batchTokens, maxEpochs: maxEpochs, emaDecay: 0.999)
+        for (key, path) in [("src", src), ("tgt", tgt), ("src-vocab", srcVocab), ("tgt-vocab", tgtVocab),
+                            ("valid-src", validSrc), ("valid-tgt", validTgt)] {
+            if let path { s[key] = absolutePath(path) }
+        }
+        if let srcLang { s["src-lang"] = srcLang }
+        if let tgtLang { s["tgt-lang"] = tgtLang }
+        s["max-len"] = "\(maxLen)"
+        s["valid-beam"] = "\(validBeam)"
+        if let config = try? modelConfig(sourceVocab: 0, targetVocab: 0) { s.merge(Self.settings(of: config)) { $1 } }
+        return s
+    }
 
-        let outDir: String
-        let model: Seq2Seq
-        let srcV: Vocabulary, tgtV: Vocabulary
-        var state: TrainingState?
-        let record: RunRecord
+    /// The model's options as the command line gives them.
+    static func settings(of c: Seq2SeqConfig) -> [String: String] {
+        ["embedding": "\(c.embedding)", "enc-cell": c.encoderCell.rawValue, "enc-hidden": "\(c.encoderHidden)",
+         "enc-layers": "\(c.encoderLayers)", "dec-cell": c.decoderCell.rawValue, "dec-hidden": "\(c.decoderHidden)",
+         "attention": "\(c.attention)", "pre-output": "\(c.preOutput)", "dropout": "\(c.dropout)",
+         "label-smoothing": "\(c.labelSmoothing)", "tie-embeddings": "\(c.tieEmbeddings)"]
+    }
+
+    func modelConfig(sourceVocab: Int, targetVocab: Int) throws -> Seq2SeqConfig {
+        Seq2SeqConfig(sourceVocab: sourceVocab, targetVocab: targetVocab, embedding: embedding,
+                      encoderHidden: encHidden, encoderLayers: encLayers, decoderHidden: decHidden,
+                      attention: attention, preOutput: preOutput, dropout: dropout, labelSmoothing: labelSmoothing,
+                      tieEmbeddings: tieEmbeddings, encoderCell: try CellKind.parse(encCell, flag: "--enc-cell"),
+                      decoderCell: try CellKind.parse(decCell, flag: "--dec-cell"))
+    }
+
+    func run() throws {
+        let observer = ConsoleObserver(quiet: common.quiet)
         do {
-            if let resume {
-                outDir = resume
-                guard Checkpoint.isResumable(resume) else { console.fail("\(resume): nothing to resume (no last/\(Checkpoint.stateFile))") }
-                let (loaded, s) = try Checkpoint.resume(resume, as: Seq2Seq.self)
-                var saved = try RunRecord.load(resume, task: .translation)
-                saved.options = common.resumed(saved.options)
-                if let v = srcVocab, try Vocabulary.load(path: v).contentHash != loaded.sourceVocab.contentHash {
-                    console.fail("--src-vocab \(v) is not the vocabulary of the model in \(resume)")
-                }
-                if let v = tgtVocab, try Vocabulary.load(path: v).contentHash != loaded.targetVocab.contentHash {
-                    console.fail("--tgt-vocab \(v) is not the vocabulary of the model in \(resume)")
-                }
-                model = loaded.model; srcV = loaded.sourceVocab; tgtV = loaded.targetVocab
-                state = s
-                observer.logLine("resuming \(resume) at epoch \(s.epoch + 1), step \(s.step)")
-                if let change = saved.arithmeticChange() { observer.logLine(change) }
-                return try train(outDir: outDir, model: model, srcV: srcV, tgtV: tgtV, state: state, record: saved,
-                                 observer: observer)
-            }
-            outDir = output!
+            if let resume { return try resumeRun(resume, observer: observer) }
+            BLASThreads.set(common.threads)
+            let outDir = output!
             try prepareOutputDirectory(outDir, force: force)
-            srcV = try vocabulary(srcVocab, corpus: src!, lang: srcLang, side: "source", outDir: outDir, observer: observer)
-            tgtV = try vocabulary(tgtVocab, corpus: tgt!, lang: tgtLang, side: "target", outDir: outDir, observer: observer)
-            let config = Seq2SeqConfig(sourceVocab: srcV.count, targetVocab: tgtV.count, embedding: embedding,
-                                     encoderHidden: encHidden, encoderLayers: encLayers, decoderHidden: decHidden,
-                                     attention: attention, preOutput: preOutput, dropout: dropout, labelSmoothing: labelSmoothing,
-                                     tieEmbeddings: tieEmbeddings, encoderCell: try CellKind.parse(encCell, flag: "--enc-cell"),
-                                     decoderCell: try CellKind.parse(decCell, flag: "--dec-cell"))
-            model = Seq2Seq(config, seed: common.seed)
-            record = RunRecord(task: .translation, train: [src!, tgt!], valid: [validSrc, validTgt].compactMap { $0 },
-                               maxLength: maxLen, options: options)
+            let srcV = try vocabulary(srcVocab, corpus: src!, lang: srcLang, side: "source", outDir: outDir, observer: observer)
+            let tgtV = try vocabulary(tgtVocab, corpus: tgt!, lang: tgtLang, side: "target", outDir: outDir, observer: observer)
+            let model = Seq2Seq(try modelConfig(sourceVocab: srcV.count, targetVocab: tgtV.count), seed: common.seed)
+            let record = RunRecord(task: .translation, train: [src!, tgt!], valid: [validSrc, validTgt].compactMap { $0 },
+                                   maxLength: maxLen, options: common.trainerOptions(batchTokens: batchTokens, maxEpochs: maxEpochs,
+                                                                                     emaDecay: 0.999),
+                                   command: settings())
             try record.save(outDir)
+            try train(outDir: outDir, model: model, srcV: srcV, tgtV: tgtV, state: nil, record: record, validBeam: validBeam,
+                      skipInvalid: common.skipInvalid, observer: observer)
         } catch let e as ValidationError {
             throw e
         } catch {
             console.fail("\(error)")
         }
-        try train(outDir: outDir, model: model, srcV: srcV, tgtV: tgtV, state: state, record: record, observer: observer)
+    }
+
+    /// Continues the run in `dir` with its recorded options (RunSettings says which may change).
+    func resumeRun(_ dir: String, observer: ConsoleObserver) throws {
+        var record = try recordForResume(dir, task: .translation)
+        let (loaded, loadedState) = try Checkpoint.resume(dir, as: Seq2Seq.self)
+        var state = loadedState
+        var recorded = record.settings
+        if record.command == nil {   // an older record: its files and the model's options are known
+            for (key, path) in zip(["src", "tgt"], record.train) { recorded.values[key] = absolutePath(path) }
+            for (key, path) in zip(["valid-src", "valid-tgt"], record.valid) { recorded.values[key] = absolutePath(path) }
+        }
+        recorded.values.merge(Self.settings(of: loaded.model.config)) { $1 }
+        let effective = try resumedSettings(dir, record: &record, recorded: recorded, now: settings(),
+                                            aliases: ["-o": "output", "no-tie-embeddings": "tie-embeddings"],
+                                            common: common, observer: observer)
+        if let v = srcVocab, try Vocabulary.load(path: v).contentHash != loaded.sourceVocab.contentHash {
+            console.fail("--src-vocab \(v) is not the vocabulary of the model in \(dir)")
+        }
+        if let v = tgtVocab, try Vocabulary.load(path: v).contentHash != loaded.targetVocab.contentHash {
+            console.fail("--tgt-vocab \(v) is not the vocabulary of the model in \(dir)")
+        }
+        if common.resetLearningRate {
+            state.learningRate = record.options.learningRate
+            observer.logLine("learning rate reset to \(state.learningRate)")
+        }
+        observer.logLine("resuming \(dir) at epoch \(state.epoch + 1), step \(state.step)")
+        if let change = record.arithmeticChange() { observer.logLine(change) }
+        try train(outDir: dir, model: loaded.model, srcV: loaded.sourceVocab, tgtV: loaded.targetVocab, state: state,
+                  record: record, validBeam: effective["valid-beam"].flatMap { Int($0) } ?? 1,
+                  skipInvalid: effective["skip-invalid"] == "true", observer: observer)
     }
 
     /// Trains as `record` says (its files, length limit and options; a resumed run's own).
     func train(outDir: String, model: Seq2Seq, srcV: Vocabulary, tgtV: Vocabulary, state: TrainingState?,
-               record: RunRecord, observer: ConsoleObserver) throws {
+               record: RunRecord, validBeam: Int, skipInvalid: Bool, observer: ConsoleObserver) throws {
         do {
             let data = try ParallelData.load(sourcePath: record.train[0], targetPath: record.train[1], sourceVocab: srcV,
-                                             targetVocab: tgtV, maxLength: record.maxLength, skipInvalidUTF8: common.skipInvalid)
+                                             targetVocab: tgtV, maxLength: record.maxLength, skipInvalidUTF8: skipInvalid)
             observer.logLine("training data: \(data.summary)")
             var valid: ParallelData?
             if record.valid.count == 2 {
                 valid = try ParallelData.load(sourcePath: record.valid[0], targetPath: record.valid[1], sourceVocab: srcV, targetVocab: tgtV,
-                                              maxLength: 0, keepLines: true, skipInvalidUTF8: common.skipInvalid)
+                                              maxLength: 0, keepLines: true, skipInvalidUTF8: skipInvalid)
                 observer.logLine("validation data: \(valid!.summary)")
             }
             let params = model.arena.count
@@ -219,6 +257,7 @@ struct NMTTrainCommand: ParsableCommand {
             let trainer = try Trainer(model: model, sourceVocab: srcV, targetVocab: tgtV, train: data, valid: valid,
                                       options: record.options, outputDir: outDir, state: state)
             trainer.observer = observer
+            common.armFaults(trainer)
             trainer.translate = ValidationTranslator.make(model: model, sourceVocab: srcV, targetVocab: tgtV, beam: validBeam)
             installStopHandlers(trainer.stopRequested)
             let final = try trainer.run()

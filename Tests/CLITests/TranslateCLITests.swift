@@ -142,6 +142,18 @@ func translateFixture() throws -> (dir: String, model: String) {
         let v = try runTranslate(["-m", dir + "/badvocab", dir + "/src.de"])
         #expect(v.status == 1 && lines(v.stderr).count == 1, "\(v.stderr)")
 
+        // Weights holding a NaN or an infinity: refused at load, naming the tensor.
+        for (name, bits) in [("nan", UInt32(0x7FC0_0000)), ("inf", UInt32(0x7F80_0000))] {
+            try fm.copyItem(atPath: model, toPath: dir + "/" + name)
+            var n = w
+            withUnsafeBytes(of: bits.littleEndian) { n.replaceSubrange((n.count - 4)..<n.count, with: $0) }
+            try n.write(to: URL(fileURLWithPath: dir + "/\(name)/model.safetensors"))
+            let r = try runTranslate(["-m", dir + "/" + name, dir + "/src.de"])
+            #expect(r.status == 1 && lines(r.stderr).count == 1 && r.stderr.contains("model.safetensors")
+                    && r.stderr.range(of: #"tensor [a-z_.0-9]+ holds a NaN or infinite value"#, options: .regularExpression) != nil,
+                    "\(r.stderr)")
+        }
+
         let nofile = try runTranslate(["-m", model, dir + "/missing.de"])
         #expect(nofile.status == 1 && nofile.stderr.contains("missing.de: no such file"))
     }

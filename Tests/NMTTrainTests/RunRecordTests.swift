@@ -35,6 +35,38 @@ import Testing
         #expect(RunRecord(task: .languageModel, train: [], valid: [], maxLength: 0, options: TrainerOptions()).arithmetic == .current)
     }
 
+    /// A resume may change budgets, frequencies and threads; the learning rate only when told;
+    /// anything else, or an option the record lacks, is a conflict naming both values.
+    @Test func resumedSettingsAllowOnlyTheDocumentedChanges() throws {
+        var options = TrainerOptions()
+        options.maxSteps = 100
+        var values = RunSettings.trainer(options)
+        values["dropout"] = "0.3"
+        values["threads"] = "1"
+        let recorded = RunSettings(values)
+        #expect(recorded.applied(to: TrainerOptions()) == options)
+        #expect(try recorded.resumed(given: [:], resetLearningRate: false) == recorded)
+        let budgets = try recorded.resumed(given: ["max-steps": "200", "threads": "2", "dropout": "0.3", "valid-every": "50"],
+                                           resetLearningRate: false)
+        #expect(budgets["max-steps"] == "200" && budgets["threads"] == "2" && budgets["valid-every"] == "50")
+        #expect(recorded.changes(to: budgets).count == 3)
+        #expect(throws: RunSettings.Conflict.differs(option: "dropout", recorded: "0.3", given: "0.5")) {
+            try recorded.resumed(given: ["dropout": "0.5", "max-steps": "200"], resetLearningRate: false)
+        }
+        #expect(throws: RunSettings.Conflict.notRecorded(option: "valid-beam", given: "5")) {
+            try recorded.resumed(given: ["valid-beam": "5"], resetLearningRate: false)
+        }
+        #expect(throws: RunSettings.Conflict.learningRate(recorded: "0.001", given: "0.01")) {
+            try recorded.resumed(given: ["learning-rate": "0.01"], resetLearningRate: false)
+        }
+        let rate = try recorded.resumed(given: ["learning-rate": "0.01"], resetLearningRate: true)
+        #expect(rate.applied(to: options).learningRate == 0.01)
+        // A record written before commands were recorded: its options, length limit and threads.
+        let legacy = RunRecord(task: .translation, train: ["s", "t"], valid: [], maxLength: 30, options: options,
+                               arithmetic: .init(threads: 1, kernels: "avx2"))
+        #expect(legacy.settings["max-len"] == "30" && legacy.settings["threads"] == "1" && legacy.settings["max-steps"] == "100")
+    }
+
     @Test func version1TranslationRecordIsMigrated() throws {
         let dir = makeTemporaryDirectory(prefix: "nmt-run")
         // Written before emaDecay existed and before the record had a version.

@@ -51,6 +51,9 @@ const char *nmt_icu_error_name(int32_t status);
 /// The ICU version the library was built against, e.g. "72.1".
 const char *nmt_icu_version(void);
 
+/// 1 if ICU has locale data for the language code `language` ("de", "en", "yue"), else 0.
+int32_t nmt_icu_has_language(const char *language);
+
 #ifdef __cplusplus
 }
 #endif
