@@ -46,6 +46,7 @@ public struct Console: Sendable {
     /// exit codes pass through; every other error prints as one line and exits 1.
     public func run(_ body: () throws -> Void) throws {
         signal(SIGPIPE, SIG_IGN)
+        signal(SIGXFSZ, SIG_IGN)   // past a file-size limit (ulimit -f), a write fails with an error instead of killing
         do {
             try body()
         } catch let e where Console.isBrokenPipe(e) {

@@ -5,9 +5,9 @@
 public enum GivenOptions {
     /// The long names (without dashes) of the options in `arguments` (the process's, without the
     /// program name, by default): "--name" and "--name=value" give "name"; `aliases` maps other
-    /// spellings to a name ("-o" → "output", "no-tie-embeddings" → "tie-embeddings"). Option
-    /// values are skipped by the caller's knowledge only where they start with "-": a value such
-    /// as "-1" after an option is read as a value, not a flag. Everything after "--" is a value.
+    /// spellings to a name ("-o" → "output", "no-tie-embeddings" → "tie-embeddings"). A value
+    /// such as "-1" (no letter after the dash) is not taken for an option; everything after "--"
+    /// is a value.
     public static func names(in arguments: [String] = Array(CommandLine.arguments.dropFirst()),
                              aliases: [String: String] = [:]) -> Set<String> {
         var out = Set<String>()

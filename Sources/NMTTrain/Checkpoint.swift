@@ -60,9 +60,12 @@ public enum CheckpointError: Error, CustomStringConvertible {
     case notResumable(String)
     case corrupt(path: String, reason: String)
     case nonFinite(String)
+    case writeFailed(path: String, reason: String)
 
     public var description: String {
         switch self {
+        case .writeFailed(let p, let r):
+            return "\(p): the checkpoint could not be written (\(r)); the previous one is intact"
         case .notResumable(let p): return "\(p): no checkpoint to resume from (no last/training-state.json)"
         case .corrupt(let p, let r): return "\(p): \(r)"
         case .nonFinite(let what): return "refusing to save: \(what) holds a NaN or infinite value"
@@ -97,10 +100,29 @@ public enum Checkpoint {
         guard allFinite(arena.values, arena.count) else { throw CheckpointError.nonFinite("the model") }
         let tmp = join(dir, ".\(name).tmp"), final = join(dir, name), old = join(dir, ".\(name).old")
         let fm = FileManager.default
-        stageHook?(name, "begin")
-        try? fm.removeItem(atPath: tmp)
+        do {
+            try stageHook?(name, "begin")
+            try? fm.removeItem(atPath: tmp)
+            try write(model, vocabularies: vocabularies, corpus: corpus, to: tmp, name: name, state: state)
+        } catch {
+            try? fm.removeItem(atPath: tmp)
+            throw CheckpointError.writeFailed(path: final, reason: "\(error)")
+        }
+        try? fm.removeItem(atPath: old)
+        if fm.fileExists(atPath: final) { try fm.moveItem(atPath: final, toPath: old) }
+        try? stageHook?(name, "old-moved")
+        try fm.moveItem(atPath: tmp, toPath: final)
+        try? stageHook?(name, "swapped")
+        try? fm.removeItem(atPath: old)
+        syncDirectory(dir)
+    }
+
+    /// The files of checkpoint `name`, into its temporary directory `tmp`.
+    static func write<Model: StoredModel>(_ model: Model, vocabularies: [String: Vocabulary], corpus: [String], to tmp: String,
+                                          name: String, state: TrainingState?) throws {
+        let arena = model.arena
         try ModelDirectory.save(model, vocabularies: vocabularies, corpus: corpus, to: tmp)
-        stageHook?(name, "model-written")
+        try stageHook?(name, "model-written")
         if let state {
             var tensors: [(name: String, shape: [Int], data: UnsafePointer<Float>)] = []
             for p in arena.params { tensors.append(("m.\(p.name)", p.shape, UnsafePointer(arena.adamM + p.offset))) }
@@ -113,14 +135,7 @@ public enum Checkpoint {
             enc.outputFormatting = [.prettyPrinted, .sortedKeys]
             try AtomicFile.write(Array(try enc.encode(state)) + [0x0A], to: join(tmp, stateFile), force: true)
         }
-        stageHook?(name, "complete")
-        try? fm.removeItem(atPath: old)
-        if fm.fileExists(atPath: final) { try fm.moveItem(atPath: final, toPath: old) }
-        stageHook?(name, "old-moved")
-        try fm.moveItem(atPath: tmp, toPath: final)
-        stageHook?(name, "swapped")
-        try? fm.removeItem(atPath: old)
-        syncDirectory(dir)
+        try stageHook?(name, "complete")
     }
 
     /// The points of a checkpoint write, in order, that `stageHook` sees: before anything,
@@ -128,9 +143,10 @@ public enum Checkpoint {
     /// checkpoint renamed to `.<name>.old`, the new one renamed into place.
     public static let stages = ["begin", "model-written", "complete", "old-moved", "swapped"]
 
-    /// Fault injection (nmt-train's hidden --debug-kill-in-checkpoint): called with the
-    /// checkpoint's name and each of `stages` as a write passes it. Nil in normal runs.
-    nonisolated(unsafe) public static var stageHook: ((_ name: String, _ stage: String) -> Void)?
+    /// Fault injection (nmt-train's hidden --debug-kill-in-checkpoint and --debug-fail-checkpoint):
+    /// called with the checkpoint's name and each of `stages` as a write passes it; an error it
+    /// throws in the first three stages fails the write as a full disk would. Nil in normal runs.
+    nonisolated(unsafe) public static var stageHook: ((_ name: String, _ stage: String) throws -> Void)?
 
     /// After a crash between the two renames of a save, `<name>` is missing and `.<name>.old`
     /// holds the previous checkpoint whole: renames it back, for last/ and best/. A leftover

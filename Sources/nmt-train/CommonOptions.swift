@@ -33,33 +33,42 @@ struct CommonTrainingOptions: ParsableArguments {
     @Option(help: .hidden) var debugKillAtStep = 0
     @Option(help: .hidden) var debugKillInCheckpoint: String?
     @Option(help: .hidden) var debugCheckpointDelayMs = 0
+    // …and a write of last/ that fails at a stage as on a full disk ("N" or "N:stage", default complete).
+    @Option(help: .hidden) var debugFailCheckpoint: String?
 
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-        if let spec = debugKillInCheckpoint, killPoint(spec) == nil {
+        if let spec = debugKillInCheckpoint, point(spec, default: "old-moved") == nil {
             throw ValidationError("--debug-kill-in-checkpoint N[:STAGE], STAGE one of \(Checkpoint.stages.joined(separator: " "))")
+        }
+        if let spec = debugFailCheckpoint, point(spec, default: "complete").map({ Checkpoint.stages.prefix(3).contains($0.stage) }) != true {
+            throw ValidationError("--debug-fail-checkpoint N[:STAGE], STAGE one of \(Checkpoint.stages.prefix(3).joined(separator: " "))")
         }
     }
 
-    func killPoint(_ spec: String) -> (write: Int, stage: String)? {
+    func point(_ spec: String, default stage: String) -> (write: Int, stage: String)? {
         let parts = spec.split(separator: ":").map(String.init)
         guard let n = Int(parts[0]), n >= 1, parts.count <= 2 else { return nil }
-        let stage = parts.count == 2 ? parts[1] : "old-moved"
+        let stage = parts.count == 2 ? parts[1] : stage
         return Checkpoint.stages.contains(stage) ? (n, stage) : nil
     }
 
     /// Arms the hidden fault-injection options on `loop` and on checkpoint writes.
     func armFaults(_ loop: TrainingLoop) {
         loop.killAtStep = debugKillAtStep
-        let point = debugKillInCheckpoint.flatMap(killPoint)
+        let kill = debugKillInCheckpoint.flatMap { point($0, default: "old-moved") }
+        let fail = debugFailCheckpoint.flatMap { point($0, default: "complete") }
         let delay = UInt32(max(0, debugCheckpointDelayMs)) * 1000
-        guard point != nil || delay > 0 else { return }
+        guard kill != nil || fail != nil || delay > 0 else { return }
         nonisolated(unsafe) var writes = 0
         Checkpoint.stageHook = { name, stage in
             if delay > 0 { usleep(delay) }
-            guard let point, name == "last" else { return }
+            guard name == "last" else { return }
             if stage == "begin" { writes += 1 }
-            if writes == point.write && stage == point.stage { kill(getpid(), SIGKILL) }
+            if let kill, writes == kill.write && stage == kill.stage { Glibc.kill(getpid(), SIGKILL) }
+            if let fail, writes == fail.write && stage == fail.stage {
+                throw TextError.writeFailed(path: name, reason: "No space left on device (injected by --debug-fail-checkpoint)")
+            }
         }
     }
 
@@ -81,6 +90,16 @@ struct CommonTrainingOptions: ParsableArguments {
         return o
     }
 
+}
+
+/// Ends the process on a training error: one line; a checkpoint that could not be written says
+/// how to go on (the previous checkpoint is intact).
+func failTraining(_ error: Error) -> Never {
+    if case CheckpointError.writeFailed(let path, _) = error {
+        let dir = AtomicFile.directoryName(path)
+        console.fail("\(error): make room and continue with nmt-train --resume \(dir)")
+    }
+    console.fail("\(error)")
 }
 
 /// A path as the record keeps it: absolute, so a run resumed from another directory compares

@@ -103,7 +103,7 @@ struct FillTrainCommand: ParsableCommand {
         } catch let e as ValidationError {
             throw e
         } catch {
-            console.fail("\(error)")
+            failTraining(error)
         }
     }
 }

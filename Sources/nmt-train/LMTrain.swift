@@ -126,7 +126,7 @@ struct LMTrainCommand: ParsableCommand {
         } catch let e as ValidationError {
             throw e
         } catch {
-            console.fail("\(error)")
+            failTraining(error)
         }
     }
 }

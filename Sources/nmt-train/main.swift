@@ -203,7 +203,7 @@ struct NMTTrainCommand: ParsableCommand {
         } catch let e as ValidationError {
             throw e
         } catch {
-            console.fail("\(error)")
+            failTraining(error)
         }
     }
 
@@ -266,7 +266,7 @@ struct NMTTrainCommand: ParsableCommand {
                                         ModelDirectory.join(outDir, "best") as NSString))
             }
         } catch {
-            console.fail("\(error)")
+            failTraining(error)
         }
     }
 }
@@ -279,4 +279,5 @@ struct NMTTrainRoot: ParsableCommand {
         defaultSubcommand: NMTTrainCommand.self)
 }
 
+signal(SIGXFSZ, SIG_IGN)   // past a file-size limit, a write fails (and says so) instead of killing the run
 NMTTrainRoot.main()

@@ -76,6 +76,31 @@ import Testing
         #expect(guessed.status == 0, "\(guessed.stderr)")
     }
 
+    /// A checkpoint write that fails (injected, as on a full disk) stops the run with a one-line
+    /// error that says how to go on; the previous checkpoint is intact, nothing temporary is left,
+    /// and resuming ends where the run that never failed does.
+    @Test func aFailedCheckpointWriteStopsClearlyAndLosesNothing() throws {
+        let (dir, args) = try TrainCLITests().corpora()
+        let run = args + ["--threads", "1", "--valid-every", "2", "--max-steps", "8"]
+        let whole = try runTool(nmtTrain, run + ["-o", dir + "/a"])
+        #expect(whole.status == 0, "\(whole.stderr)")
+        for (name, point) in [("b", "3"), ("c", "2:model-written"), ("d", "1:begin")] {
+            let b = dir + "/" + name
+            let failed = try runTool(nmtTrain, run + ["-o", b, "--debug-fail-checkpoint", point])
+            #expect(failed.status == 1 && lines(failed.stderr).count == 1 && failed.stderr.contains("No space left on device")
+                    && failed.stderr.contains("the previous one is intact") && failed.stderr.contains("--resume \(b)"),
+                    "\(point): \(failed.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: b + "/.last.tmp"), "\(point)")
+            if point == "1:begin" { continue }   // no checkpoint before the first: nothing to resume
+            let resumed = try runTool(nmtTrain, ["--resume", b, "--quiet"])
+            #expect(resumed.status == 0, "\(resumed.stderr)")
+            for file in ["last/model.safetensors", "last/optimizer.safetensors"] {
+                #expect(FileManager.default.contents(atPath: dir + "/a/" + file) == FileManager.default.contents(atPath: b + "/" + file),
+                        "\(point): \(file) differs")
+            }
+        }
+    }
+
     /// The types and steps of a run's log lines (what a killed and resumed run must tell once).
     func logEntries(_ dir: String) -> [String] {
         (read(dir + "/train.log.jsonl") ?? "").split(separator: "\n").compactMap { line in

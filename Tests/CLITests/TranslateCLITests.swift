@@ -107,6 +107,31 @@ func translateFixture() throws -> (dir: String, model: String) {
         #expect(c.status == 0)
     }
 
+    /// A write that fails for real (past a file-size limit, as on a full disk): a one-line error
+    /// naming the output, and neither the output nor a temporary file left behind; an existing
+    /// output stays as it was. The same for nmt-vocab's -o.
+    @Test func aFailedWriteLeavesNothingBehind() throws {
+        let (dir, model) = try translateFixture()
+        // 2,000 lines (an output of at least 2 bytes a line) and 400 distinct words: both outputs pass 512 bytes.
+        let many = String(repeating: "ein hund läuft über die wiese .\nzwei männer spielen im schnee\n", count: 1000)
+            + (0..<400).map { "wort\($0)" }.joined(separator: " ") + "\n"
+        write(dir + "/many.de", Array(many.utf8))
+        func limited(_ tool: String, _ args: [String]) throws -> Run {
+            // ulimit -f counts 512-byte blocks in sh; the tools ignore SIGXFSZ, so the write fails with EFBIG.
+            try runTool("/bin/sh", ["-c", "ulimit -f 1; exec \"$0\" \"$@\"", tool] + args)
+        }
+        let before = Set(try FileManager.default.contentsOfDirectory(atPath: dir))
+        let t = try limited(nmtTranslate, ["-m", model, dir + "/many.de", "-o", dir + "/many.en", "--greedy", "--quiet"])
+        #expect(t.status == 1 && lines(t.stderr).count == 1 && t.stderr.contains("many.en") && t.stderr.contains("too large"),
+                "\(t.status) \(t.stderr)")
+        let v = try limited(nmtVocab, ["build", dir + "/many.de", "--lang", "de", "--min-count", "1", "-o", dir + "/many.vocab"])
+        #expect(v.status == 1 && lines(v.stderr).count == 1 && v.stderr.contains("many.vocab"), "\(v.status) \(v.stderr)")
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: dir)) == before.union(["many.de"]))
+        write(dir + "/kept.en", Array("mine\n".utf8))
+        let f = try limited(nmtTranslate, ["-m", model, dir + "/many.de", "-o", dir + "/kept.en", "--force", "--quiet"])
+        #expect(f.status == 1 && read(dir + "/kept.en") == "mine\n", "\(f.stderr)")
+    }
+
     @Test func badModels() throws {
         let (dir, model) = try translateFixture()
         let missing = try runTranslate(["-m", dir + "/nope", dir + "/src.de"])
