@@ -8,11 +8,11 @@
 # so that many kills land inside a write; the script says how many did and where.
 #
 # Usage: bash scripts/fault_inject.sh              (KILLS=20 STEPS=300 SEED=… WORK=dir)
-# Takes a few minutes on one core (release build). Exit status 0 only if everything matched.
+# Takes about two minutes on one core (release build). Exit status 0 only if everything matched.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 KILLS=${KILLS:-20}
-STEPS=${STEPS:-300}
+STEPS=${STEPS:-2000}
 DELAY_MS=${DELAY_MS:-40}
 SEED=${SEED:-$RANDOM}
 WORK=${WORK:-$(mktemp -d /tmp/nmt-fault.XXXXXX)}
@@ -24,13 +24,14 @@ swift build -c release --scratch-path "$SCRATCH" >&2
 BIN="$SCRATCH/release"
 mkdir -p "$WORK"
 for lang in de en; do
-    zcat "$DATA/train.$lang.gz" | head -n 3000 > "$WORK/train.$lang"
-    zcat "$DATA/val.$lang.gz" | head -n 200 > "$WORK/val.$lang"
+    head -n 3000 < <(zcat "$DATA/train.$lang.gz") > "$WORK/train.$lang"   # (under pipefail zcat | head would fail)
+    head -n 200 < <(zcat "$DATA/val.$lang.gz") > "$WORK/val.$lang"
     [ -f "$WORK/$lang.vocab" ] || "$BIN/nmt-vocab" build "$WORK/train.$lang" --lang "$lang" -o "$WORK/$lang.vocab"
 done
 ARGS=(--src "$WORK/train.de" --tgt "$WORK/train.en" --src-vocab "$WORK/de.vocab" --tgt-vocab "$WORK/en.vocab"
       --valid-src "$WORK/val.de" --valid-tgt "$WORK/val.en" --embedding 32 --enc-hidden 32 --dec-hidden 64
-      --attention 64 --pre-output 64 --batch-tokens 300 --threads 1 --valid-every 10 --max-steps "$STEPS" --quiet)
+      --attention 64 --pre-output 64 --batch-tokens 300 --threads 1 --valid-every 20 --max-steps "$STEPS"
+      --max-epochs 1000 --early-stop 100000 --quiet)
 
 echo "== uninterrupted run ($STEPS steps) in $WORK/a"
 rm -rf "$WORK/a" "$WORK/b"
@@ -52,17 +53,17 @@ while [ "$kills" -lt "$KILLS" ]; do
     fi
     "${cmd[@]}" &
     pid=$!
-    # A moment between 0.05 s and about a fifth of the uninterrupted run.
-    limit=$(echo "$whole * 200" | bc | cut -d. -f1)
-    sleep "$(echo "scale=3; (50 + $RANDOM % ($limit + 1)) / 1000" | bc)"
+    # A moment between 0.5 and 5 s after the start (loading takes about half a second).
+    ms=$((500 + RANDOM % 4500))
+    sleep "$((ms / 1000)).$(printf %03d $((ms % 1000)))"
     if ! kill -0 "$pid" 2>/dev/null; then wait "$pid" || true; echo "   the run finished before kill $((kills + 1))"; break; fi
     kill -9 "$pid"
     wait "$pid" 2>/dev/null || true
     kills=$((kills + 1))
     state="between writes"
-    if [ -d "$WORK/b/.last.tmp" ] && [ ! -f "$WORK/b/.last.tmp/training-state.json" ]; then state="writing last/ (temporary copy incomplete)"
+    if [ -d "$WORK/b/.last.old" ] && [ ! -d "$WORK/b/last" ]; then state="between the two renames of last/"
+    elif [ -d "$WORK/b/.last.tmp" ] && [ ! -f "$WORK/b/.last.tmp/training-state.json" ]; then state="writing last/ (temporary copy incomplete)"
     elif [ -d "$WORK/b/.last.tmp" ]; then state="writing last/ (temporary copy complete, not yet renamed)"
-    elif [ -d "$WORK/b/.last.old" ] && [ ! -d "$WORK/b/last" ]; then state="between the two renames of last/"
     elif [ -d "$WORK/b/.last.old" ]; then state="after the renames, old copy not yet removed"
     elif [ -d "$WORK/b/.best.tmp" ] || [ -d "$WORK/b/.best.old" ]; then state="writing best/"
     fi

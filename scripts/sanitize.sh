@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The test suite under AddressSanitizer and ThreadSanitizer: bash scripts/sanitize.sh [address|thread]
+# (both by default). Each builds into its own scratch directory (.build-asan, .build-tsan) and
+# prints how long the build and the tests took. The numeric libraries (OpenBLAS, oneDNN and
+# their OpenMP runtime) are not instrumented: fuzz/tsan.supp names what ThreadSanitizer cannot
+# see through in them, nothing of ours.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+KINDS=("$@")
+[ ${#KINDS[@]} = 0 ] && KINDS=(address thread)
+bash scripts/setup.sh >&2
+for kind in "${KINDS[@]}"; do
+    case "$kind" in
+        address) scratch=.build-asan ;;
+        thread) scratch=.build-tsan; export TSAN_OPTIONS="suppressions=$(pwd)/fuzz/tsan.supp halt_on_error=1 ${TSAN_OPTIONS:-}" ;;
+        *) echo "unknown sanitizer $kind (address or thread)" >&2; exit 2 ;;
+    esac
+    start=$(date +%s)
+    swift build --build-tests --sanitize="$kind" --scratch-path "$scratch" >&2
+    built=$(date +%s)
+    swift test --skip-build --sanitize="$kind" --scratch-path "$scratch"
+    done_=$(date +%s)
+    echo "== $kind sanitizer: build $((built - start)) s, tests $((done_ - built)) s: passed"
+done
