@@ -13,7 +13,7 @@ BIN="$SCRATCH/release"
 WORK=$(mktemp -d /tmp/nmt-disk.XXXXXX)
 MNT="$WORK/disk"
 mkdir -p "$MNT"
-if ! mount -t tmpfs -o size=600k tmpfs "$MNT" 2>/dev/null; then
+if ! mount -t tmpfs -o size=8m tmpfs "$MNT" 2>/dev/null; then
     echo "cannot mount a tmpfs here (no mount rights): the injected-failure tests in the suite cover this instead"
     exit 0
 fi
@@ -36,7 +36,7 @@ size=$(du -sk "$MNT/run/last" | cut -f1)
 fill_kb=$(( $(df -k --output=avail "$MNT" | tail -1) - size / 2 ))
 [ "$fill_kb" -gt 0 ] && head -c "$((fill_kb * 1024))" /dev/zero > "$MNT/filler" 2>/dev/null || true
 set +e
-err=$("$BIN/nmt-train" --resume "$MNT/run" --max-steps 40 2>&1 >/dev/null); rc=$?
+err=$("$BIN/nmt-train" --resume "$MNT/run" --max-steps 40 --quiet 2>&1 >/dev/null); rc=$?
 set -e
 echo "   error: $err"
 check "stops with status 1" "$([ $rc = 1 ]; echo $?)" "status $rc"
@@ -51,12 +51,13 @@ check "with space freed, the run resumes to step 40" "$([ "$step" = 40 ]; echo $
 
 echo "== nmt-translate and nmt-vocab -o on a full disk"
 zcat corpora/multi30k/test_2016_flickr.de.gz > "$WORK/test.de"
-rm -rf "$MNT/run/.best.old" "$MNT/run/last"   # keep best/ only
+cp -r "$MNT/run/last" "$WORK/model"   # the model to translate with, off the small disk
+rm -rf "$MNT/run"
 avail=$(df -k --output=avail "$MNT" | tail -1)
 head -c "$(( (avail - 8) * 1024 ))" /dev/zero > "$MNT/filler" 2>/dev/null || true
 echo "keep me" > "$WORK/kept"; cp "$WORK/kept" "$MNT/kept.en" 2>/dev/null || true
 set +e
-err=$("$BIN/nmt-translate" -m "$MNT/run" "$WORK/test.de" -o "$MNT/test.en" --greedy --quiet 2>&1); rc=$?
+err=$("$BIN/nmt-translate" -m "$WORK/model" "$WORK/test.de" -o "$MNT/test.en" --greedy --quiet 2>&1); rc=$?
 set -e
 echo "   error: $err"
 check "nmt-translate: status 1, one line naming the output" "$([ $rc = 1 ] && [ "$(echo "$err" | wc -l)" = 1 ] && [[ "$err" == *"test.en"* ]]; echo $?)" "$rc $err"
@@ -70,19 +71,20 @@ check "nmt-vocab: no partial or temporary file" "$([ -z "$(ls -a "$MNT" | grep -
 rm -f "$MNT/filler"
 
 echo "== a read-only output directory, a vanished one"
-mkdir -p "$WORK/ro" && chmod 555 "$WORK/ro"
+mkdir -p "$WORK/ro" && chmod 555 "$WORK/ro" && chmod 755 "$WORK"   # (nobody must reach the model)
 set +e
-err=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN/nmt-translate" -m "$MNT/run" "$WORK/test.de" -o "$WORK/ro/test.en" --greedy --quiet 2>&1); rc=$?
+err=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN/nmt-translate" -m "$WORK/model" "$WORK/test.de" -o "$WORK/ro/test.en" --greedy --quiet 2>&1); rc=$?
 set -e
 echo "   error: $err"
 check "read-only: status 1, one line naming the output" "$([ $rc = 1 ] && [[ "$err" == *"ro/test.en"* ]]; echo $?)" "$rc $err"
 "$BIN/nmt-train" "${ARGS[@]}" -o "$WORK/gone" --max-steps 10
 ( sleep 1; rm -rf "$WORK/gone" ) &
 set +e
-err=$("$BIN/nmt-train" --resume "$WORK/gone" --max-steps 400 2>&1); rc=$?
+err=$("$BIN/nmt-train" --resume "$WORK/gone" --max-steps 1000000 --max-epochs 1000000 --valid-every 20 --quiet 2>&1); rc=$?
 set -e
 wait
 echo "   error: $(echo "$err" | tail -1)"
-check "a vanished run directory: status 1 and an error naming it" "$([ $rc != 0 ] && [[ "$err" == *"gone"* ]]; echo $?)" "$rc $err"
+check "a vanished run directory: status 1 and an error naming it" "$([ $rc = 1 ] && [[ "$err" == *"gone: the run directory no longer exists"* ]]; echo $?)" "$rc $err"
+check "…and it is not made anew" "$([ ! -e "$WORK/gone" ]; echo $?)" "$(ls -a "$WORK/gone" 2>&1)"
 
 [ "$fails" = 0 ] && echo "PASS" || { echo "$fails check(s) failed"; exit 1; }

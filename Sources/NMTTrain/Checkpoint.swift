@@ -65,7 +65,7 @@ public enum CheckpointError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .writeFailed(let p, let r):
-            return "\(p): the checkpoint could not be written (\(r)); the previous one is intact"
+            return "\(p): the checkpoint could not be written (\(r))"
         case .notResumable(let p): return "\(p): no checkpoint to resume from (no last/training-state.json)"
         case .corrupt(let p, let r): return "\(p): \(r)"
         case .nonFinite(let what): return "refusing to save: \(what) holds a NaN or infinite value"
@@ -101,6 +101,8 @@ public enum Checkpoint {
         let tmp = join(dir, ".\(name).tmp"), final = join(dir, name), old = join(dir, ".\(name).old")
         let fm = FileManager.default
         do {
+            // A run directory that vanished (deleted, unmounted) is not silently made anew.
+            guard AtomicFile.fileExists(dir) else { throw CheckpointError.corrupt(path: dir, reason: "the run directory no longer exists") }
             try stageHook?(name, "begin")
             try? fm.removeItem(atPath: tmp)
             try write(model, vocabularies: vocabularies, corpus: corpus, to: tmp, name: name, state: state)

@@ -97,7 +97,9 @@ struct CommonTrainingOptions: ParsableArguments {
 func failTraining(_ error: Error) -> Never {
     if case CheckpointError.writeFailed(let path, _) = error {
         let dir = AtomicFile.directoryName(path)
-        console.fail("\(error): make room and continue with nmt-train --resume \(dir)")
+        if Checkpoint.isResumable(dir) {
+            console.fail("\(error); the previous checkpoint is intact: make room and continue with nmt-train --resume \(dir)")
+        }
     }
     console.fail("\(error)")
 }
