@@ -2,7 +2,7 @@
 # The test suite under AddressSanitizer and ThreadSanitizer: bash scripts/sanitize.sh [address|thread]
 # (both by default). Each builds into its own scratch directory (.build-asan, .build-tsan) and
 # prints how long the build and the tests took. The numeric libraries (OpenBLAS, oneDNN and
-# their OpenMP runtime) are not instrumented: fuzz/tsan.supp names what ThreadSanitizer cannot
+# their OpenMP runtime) are not instrumented: scripts/sanitizers/tsan.supp names what ThreadSanitizer cannot
 # see through in them, nothing of ours.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,8 +11,8 @@ KINDS=("$@")
 bash scripts/setup.sh >&2
 for kind in "${KINDS[@]}"; do
     case "$kind" in
-        address) scratch=.build-asan ;;
-        thread) scratch=.build-tsan; export TSAN_OPTIONS="suppressions=$(pwd)/fuzz/tsan.supp halt_on_error=1 ${TSAN_OPTIONS:-}" ;;
+        address) scratch=.build-asan; export LSAN_OPTIONS="suppressions=$(pwd)/scripts/sanitizers/lsan.supp ${LSAN_OPTIONS:-}" ;;
+        thread) scratch=.build-tsan; export TSAN_OPTIONS="suppressions=$(pwd)/scripts/sanitizers/tsan.supp halt_on_error=1 ${TSAN_OPTIONS:-}" ;;
         *) echo "unknown sanitizer $kind (address or thread)" >&2; exit 2 ;;
     esac
     start=$(date +%s)
