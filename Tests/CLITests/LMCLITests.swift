@@ -42,6 +42,24 @@ let nmtLM: String = URL(fileURLWithPath: nmtVocab).deletingLastPathComponent().a
                 && js[3].hasPrefix("{\"corpus_perplexity\": "), "\(j.stdout)")
     }
 
+    /// The language model's and the fill model's runs record their options too: a conflicting one
+    /// is refused at resume naming both values (the model's own options come from its config).
+    @Test func monolingualRunsRefuseConflictingOptionsAtResume() throws {
+        let dir = try trained(["--cell", "gru", "--max-len", "30"])
+        for (flag, given, was) in [("--cell", "lstm", "gru"), ("--hidden", "16", "8"), ("--max-len", "80", "30"),
+                                   ("--vocab-size", "100", "8000")] {
+            let r = try runTool(nmtTrain, ["lm", "--resume", dir + "/m", flag, given])
+            #expect(r.status != 0 && r.stderr.contains("\(flag) \(given)") && r.stderr.contains("\(flag) \(was)"), "\(flag): \(r.stderr)")
+        }
+        let ok = try runTool(nmtTrain, ["lm", "--resume", dir + "/m", "--cell", "gru", "--max-epochs", "3", "--quiet"])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        let fill = try runTool(nmtTrain, ["fill", "--corpus", dir + "/train.en", "--lang", "en", "--embedding", "8", "--hidden", "8",
+                                          "--pre-output", "8", "--batch-tokens", "30", "--max-steps", "2", "--quiet", "-o", dir + "/f"])
+        #expect(fill.status == 0, "\(fill.stderr)")
+        let left = try runTool(nmtTrain, ["fill", "--resume", dir + "/f", "--left-only"])
+        #expect(left.status != 0 && left.stderr.contains("--left-only true") && left.stderr.contains("--left-only false"), "\(left.stderr)")
+    }
+
     /// The Kneser–Ney trigram baseline scores the same tokens from the model's training corpus
     /// (recorded in its config): a training sentence beats the same words scrambled.
     @Test func trigramBaselineScoresTheSameTokens() throws {
