@@ -51,7 +51,7 @@ MAXLEN=4096
 export TMPDIR="$PKG/tmp/$TARGET.$$"
 mkdir -p "$TMPDIR"
 trap 'rm -rf "$TMPDIR"' EXIT
-export LSAN_OPTIONS="suppressions=$ROOT/scripts/sanitizers/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export LSAN_OPTIONS="suppressions=$ROOT/scripts/sanitizers/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 echo "== fuzzing $TARGET for $SECONDS_ s (corpus $CORPUS, crashes to $CRASHES)" >&2
 "$BIN" -max_total_time="$SECONDS_" -artifact_prefix="$CRASHES/" -print_final_stats=1 -rss_limit_mb=4096 \
     -max_len="$MAXLEN" "$@" "$CORPUS" "${SEEDS[@]}"

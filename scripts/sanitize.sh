@@ -11,7 +11,7 @@ KINDS=("$@")
 bash scripts/setup.sh >&2
 for kind in "${KINDS[@]}"; do
     case "$kind" in
-        address) scratch=.build-asan; export LSAN_OPTIONS="suppressions=$(pwd)/scripts/sanitizers/lsan.supp ${LSAN_OPTIONS:-}" ;;
+        address) scratch=.build-asan; export LSAN_OPTIONS="suppressions=$(pwd)/scripts/sanitizers/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}" ;;
         thread) scratch=.build-tsan; export TSAN_OPTIONS="suppressions=$(pwd)/scripts/sanitizers/tsan.supp halt_on_error=1 ${TSAN_OPTIONS:-}" ;;
         *) echo "unknown sanitizer $kind (address or thread)" >&2; exit 2 ;;
     esac
