@@ -98,11 +98,12 @@ public final class Tokenizer {
     private let breaker: OpaquePointer
     private let joinerUnit: UInt16
     private let form: Int32  // -1 none, 0 NFC, 1 NFKC
-    private var a = U16Buffer(capacity: 1024)
-    private var b = U16Buffer(capacity: 1024)
+    // Allocated last in init, after everything that can throw (a throwing init runs no deinit).
+    private var a: U16Buffer
+    private var b: U16Buffer
     private var boundaries: UnsafeMutablePointer<Int32>
     private var boundaryCapacity = 1024
-    private var tokenScratch = U16Buffer(capacity: 256)
+    private var tokenScratch: U16Buffer
 
     public init(settings: TokenizerSettings) throws {
         try settings.validate()
@@ -119,6 +120,9 @@ public final class Tokenizer {
         }
         breaker = OpaquePointer(it)
         boundaries = .allocate(capacity: boundaryCapacity)
+        a = U16Buffer(capacity: 1024)
+        b = U16Buffer(capacity: 1024)
+        tokenScratch = U16Buffer(capacity: 256)
     }
 
     public convenience init(lang: String, normalization: Normalization = .nfkc, lowercase: Bool = false) throws {
