@@ -95,7 +95,7 @@ let package = Package(
         .testTarget(name: "NMTTensorTests", dependencies: ["NMTTensor", "NMTTestSupport"]),
         .testTarget(name: "NMTLayersTests", dependencies: ["NMTLayers", "NMTTestSupport"]),
         .testTarget(name: "NMTModelTests", dependencies: ["NMTModel", "NMTTrain", "NMTTestSupport"]),
-        .testTarget(name: "NMTStoreTests", dependencies: ["NMTStore", "NMTTestSupport"]),
+        .testTarget(name: "NMTStoreTests", dependencies: ["NMTStore", "NMTTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "NMTInferenceTests", dependencies: ["NMTInference", "NMTTrain", "NMTTestSupport"]),
         .testTarget(name: "NMTTrainTests", dependencies: ["NMTTrain", "NMTInference", "NMTTestSupport"]),
         .testTarget(name: "NMTMetricsTests", dependencies: ["NMTMetrics"], resources: [.copy("Fixtures")]),

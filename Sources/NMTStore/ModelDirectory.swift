@@ -31,10 +31,29 @@ public protocol StoredModel: AnyObject {
     /// When weights do not fit the config: what differs, said in the config's terms (e.g. the
     /// cell the weights were trained with), or nil to report the first tensor that differs.
     static func describeMismatch(_ config: Config, shapes: [String: [Int]]) -> String?
+    /// What makes `config` unusable before a model is built from it (a size below 1, a rate
+    /// outside [0, 1), a weight matrix larger than the `weights` values the file holds), or nil.
+    static func problem(_ config: Config, weights: Int) -> String?
 }
 
 extension StoredModel {
     public static func describeMismatch(_ config: Config, shapes: [String: [Int]]) -> String? { nil }
+    public static func problem(_ config: Config, weights: Int) -> String? { nil }
+}
+
+/// The checks `StoredModel.problem` implementations share.
+public enum ConfigCheck {
+    /// The first of `sizes` (name, value) below 1 or above `limit`, `rates` outside [0, 1), or
+    /// `products` (a weight matrix's two dimensions) above `weights` values, said in one line.
+    public static func problem(sizes: [(String, Int)], limit: Int = 1 << 24, rates: [(String, Float)],
+                               products: [(String, Int, Int)], weights: Int) -> String? {
+        for (name, v) in sizes where v < 1 || v > limit { return "\(name) is \(v): it must be in 1...\(limit)" }
+        for (name, v) in rates where !(v >= 0 && v < 1) { return "\(name) is \(v): it must be in [0, 1)" }
+        for (name, a, b) in products where a.multipliedReportingOverflow(by: b).overflow || a * b > weights {
+            return "\(name) would hold \(a) × \(b) values, more than the \(weights) of the weights file"
+        }
+        return nil
+    }
 }
 
 /// A model read from a directory, with its file config and vocabularies.
@@ -135,13 +154,18 @@ public enum ModelDirectory {
         guard let data = FileManager.default.contents(atPath: weightsPath) else {
             throw ModelDirectoryError.weights(path: weightsPath, reason: "cannot read the weights file")
         }
-        let model = Model(config.model, seed: nil)   // weights come from the file
         let tensors: [String: SafetensorsEntry]
         do {
             tensors = try Safetensors.decode(Array(data)).tensors
         } catch {
             throw ModelDirectoryError.weights(path: weightsPath, reason: "\(error)")
         }
+        // Checked before anything is allocated from it (found by fuzzing config.json: a size of 0
+        // stopped the process, a huge one would exhaust memory).
+        if let problem = Model.problem(config.model, weights: tensors.values.reduce(0) { $0 + $1.values.count }) {
+            throw ModelDirectoryError.badConfig(path: join(dir, configFile), reason: problem)
+        }
+        let model = Model(config.model, seed: nil)   // weights come from the file
         do {
             try Safetensors.load(tensors, into: model.arena)
         } catch {

@@ -21,6 +21,20 @@ extension Seq2Seq: StoredModel {
         }
         return parts.isEmpty ? nil : parts.joined(separator: "; ")
     }
+
+    public static func problem(_ c: Seq2SeqConfig, weights: Int) -> String? {
+        ConfigCheck.problem(sizes: [("sourceVocab", c.sourceVocab), ("targetVocab", c.targetVocab), ("embedding", c.embedding),
+                                    ("encoderHidden", c.encoderHidden), ("encoderLayers", c.encoderLayers),
+                                    ("decoderHidden", c.decoderHidden), ("attention", c.attention), ("preOutput", c.preOutput)],
+                            rates: [("dropout", c.dropout), ("labelSmoothing", c.labelSmoothing)],
+                            products: [("the source embedding", c.sourceVocab, c.embedding),
+                                       ("the target embedding", c.targetVocab, c.embedding),
+                                       ("the encoder", c.encoderLayers * c.encoderHidden, c.encoderHidden),
+                                       ("the decoder", c.decoderHidden, c.decoderHidden),
+                                       ("the attention", c.attention, c.decoderHidden + 2 * c.encoderHidden),
+                                       ("the pre-output layer", c.preOutput, c.decoderHidden + 2 * c.encoderHidden)],
+                            weights: weights)
+    }
 }
 
 extension FillModel: StoredModel {
@@ -32,6 +46,15 @@ extension FillModel: StoredModel {
         guard let found = CellKind.detect(prefix: "fwd.l0.", shapes: shapes), found != config.cell else { return nil }
         return "the weights hold a \(found.rawValue) model, the config names \(config.cell.rawValue)"
     }
+
+    public static func problem(_ c: FillConfig, weights: Int) -> String? {
+        ConfigCheck.problem(sizes: [("vocab", c.vocab), ("embedding", c.embedding), ("hidden", c.hidden), ("layers", c.layers),
+                                    ("preOutput", c.preOutput)],
+                            rates: [("dropout", c.dropout), ("inputMask", c.inputMask), ("labelSmoothing", c.labelSmoothing)],
+                            products: [("the embedding", c.vocab, c.embedding), ("the recurrent layers", c.layers * c.hidden, c.hidden),
+                                       ("the output layer", c.vocab, c.preOutput)],
+                            weights: weights)
+    }
 }
 
 extension LanguageModel: StoredModel {
@@ -42,6 +65,13 @@ extension LanguageModel: StoredModel {
     public static func describeMismatch(_ config: LanguageModelConfig, shapes: [String: [Int]]) -> String? {
         guard let found = CellKind.detect(prefix: "l0.", shapes: shapes), found != config.cell else { return nil }
         return "the weights hold a \(found.rawValue) language model, the config names \(config.cell.rawValue)"
+    }
+
+    public static func problem(_ c: LanguageModelConfig, weights: Int) -> String? {
+        ConfigCheck.problem(sizes: [("vocab", c.vocab), ("embedding", c.embedding), ("hidden", c.hidden), ("layers", c.layers)],
+                            rates: [("dropout", c.dropout), ("labelSmoothing", c.labelSmoothing)],
+                            products: [("the embedding", c.vocab, c.embedding), ("the recurrent layers", c.layers * c.hidden, c.hidden)],
+                            weights: weights)
     }
 }
 
