@@ -131,4 +131,17 @@ func expectBLEU(_ got: BLEUScore, _ want: ExpectedBLEU, _ what: String) {
         let c5 = corpusCHRF(hypotheses: H, references: [R]).score
         #expect(c1 > 0 && abs(c1 - c5) < 1e-9, "\(c1) vs \(c5)")
     }
+
+    /// Found by fuzzing (fuzz/bleu, whose property said "≤ 100"): a perfect match scores
+    /// exp(4·log(100)/4) = 100.00000000000004 in Double, exactly as sacreBLEU (Python) prints it;
+    /// the property was wrong, not the score. The input (hypotheses: the first half of the lines,
+    /// references: the second) is the fuzzer's.
+    @Test func aPerfectMatchScoresAsSacreBLEUDoesToTheLastBit() throws {
+        let text = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/fuzz-bleu-identical-halves.txt"), encoding: .utf8)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let half = lines.count / 2
+        let score = corpusBLEU(hypotheses: Array(lines.prefix(half)), references: [Array(lines.dropFirst(half).prefix(half))]).score
+        #expect(score == 100.00000000000004, "\(score)")   // python3: math.exp(math.log(100))
+    }
 }

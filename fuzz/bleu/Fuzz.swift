@@ -1,5 +1,6 @@
 // sacreBLEU's 13a tokenizer, BLEU and chrF on any line: a hypothesis equal to its reference
-// scores 100 whenever it has a token; scores stay within 0…100.
+// scores 100 whenever it has a token; scores stay within 0…100 (up to rounding: sacreBLEU's own
+// exp(Σ log p / 4) gives 100.00000000000004 for a perfect match, and so do we).
 
 import FuzzSupport
 import NMTMetrics
@@ -17,6 +18,6 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     let half = lines.count / 2
     let score = corpusBLEU(hypotheses: Array(lines.prefix(half)), references: [Array(lines.dropFirst(half).prefix(half))]).score
-    if !(score >= 0 && score <= 100) { Fuzz.fail("corpus BLEU \(score)") }
+    if !(score >= 0 && score <= 100 + 1e-9) { Fuzz.fail("corpus BLEU \(score)") }
     return 0
 }
