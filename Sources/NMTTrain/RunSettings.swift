@@ -72,24 +72,28 @@ public struct RunSettings: Sendable, Equatable {
         }
     }
 
+    /// The TrainerOptions fields a run records, by flag name: one table for writing and reading.
+    typealias Field = (key: String, get: @Sendable (TrainerOptions) -> String, set: @Sendable (inout TrainerOptions, String) -> Void)
+    static let trainerFields: [Field] = [
+        field("batch-tokens", \.batchTokens), field("max-epochs", \.maxEpochs), field("max-minutes", \.maxMinutes),
+        field("max-steps", \.maxSteps), field("learning-rate", \.learningRate), field("clip-norm", \.clipNorm),
+        field("patience", \.patience), field("early-stop", \.earlyStop), field("valid-every", \.validEvery),
+        field("log-every", \.logEvery), field("seed", \.seed), field("ema-decay", \.emaDecay),
+    ]
+
+    static func field<T: LosslessStringConvertible>(_ key: String, _ path: WritableKeyPath<TrainerOptions, T> & Sendable) -> Field {
+        (key, { "\($0[keyPath: path])" }, { o, s in if let v = T(s) { o[keyPath: path] = v } })
+    }
+
     /// The settings TrainerOptions hold, in the form the command line gives them.
     public static func trainer(_ o: TrainerOptions) -> [String: String] {
-        ["batch-tokens": "\(o.batchTokens)", "max-epochs": "\(o.maxEpochs)", "max-minutes": "\(o.maxMinutes)",
-         "max-steps": "\(o.maxSteps)", "learning-rate": "\(o.learningRate)", "clip-norm": "\(o.clipNorm)",
-         "patience": "\(o.patience)", "early-stop": "\(o.earlyStop)", "valid-every": "\(o.validEvery)",
-         "log-every": "\(o.logEvery)", "seed": "\(o.seed)", "ema-decay": "\(o.emaDecay)"]
+        Dictionary(uniqueKeysWithValues: trainerFields.map { ($0.key, $0.get(o)) })
     }
 
     /// `options` with the values of these settings applied (the keys `trainer` writes).
     public func applied(to options: TrainerOptions) -> TrainerOptions {
         var o = options
-        func set<T: LosslessStringConvertible>(_ key: String, _ path: WritableKeyPath<TrainerOptions, T>) {
-            if let s = values[key], let v = T(s) { o[keyPath: path] = v }
-        }
-        set("batch-tokens", \.batchTokens); set("max-epochs", \.maxEpochs); set("max-minutes", \.maxMinutes)
-        set("max-steps", \.maxSteps); set("learning-rate", \.learningRate); set("clip-norm", \.clipNorm)
-        set("patience", \.patience); set("early-stop", \.earlyStop); set("valid-every", \.validEvery)
-        set("log-every", \.logEvery); set("seed", \.seed); set("ema-decay", \.emaDecay)
+        for f in RunSettings.trainerFields { if let s = values[f.key] { f.set(&o, s) } }
         return o
     }
 }

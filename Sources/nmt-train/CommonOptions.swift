@@ -121,10 +121,11 @@ func recordForResume(_ dir: String, task: ModelTask) throws -> RunRecord {
 
 /// Resuming the run in `dir`: its record's settings (`recorded`, the model's own options
 /// included) checked against the options this command line gives (`now`: all of them, given or
-/// default); the result is what the resumed run uses. The thread count and kernel level are
-/// set here, before anything computes; `record` gets the new settings and is saved.
-func resumedSettings(_ dir: String, record: inout RunRecord, recorded: RunSettings, now: [String: String],
-                     aliases: [String: String], common: CommonTrainingOptions, observer: ConsoleObserver) throws -> RunSettings {
+/// default); the result is what the resumed run uses. The thread count is set here; `record`
+/// gets the new settings and is saved; `state` takes a reset learning rate.
+func resumedSettings(_ dir: String, record: inout RunRecord, state: inout TrainingState, recorded: RunSettings,
+                     now: [String: String], aliases: [String: String], common: CommonTrainingOptions,
+                     observer: ConsoleObserver) throws -> RunSettings {
     let given = GivenOptions.names(aliases: aliases)
     if given.contains("output") { console.fail("-o/--output and --resume exclude each other: the run stays in \(dir)") }
     let effective: RunSettings
@@ -139,6 +140,12 @@ func resumedSettings(_ dir: String, record: inout RunRecord, recorded: RunSettin
     record.options = effective.applied(to: record.options)
     record.command = effective.values
     try record.save(dir)
+    if common.resetLearningRate {
+        state.learningRate = record.options.learningRate
+        observer.logLine("learning rate reset to \(state.learningRate)")
+    }
+    observer.logLine("resuming \(dir) at epoch \(state.epoch + 1), step \(state.step)")
+    if let change = record.arithmeticChange() { observer.logLine(change) }
     return effective
 }
 

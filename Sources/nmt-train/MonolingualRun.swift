@@ -13,12 +13,12 @@ import NMTTrain
 
 enum MonolingualRun {
     /// The run saved in `dir`: its record (checked against `now`, this command line's options,
-    /// as RunSettings says; the model's own options come from `modelSettings`), model,
-    /// vocabulary, training state and the settings the resumed run uses.
+    /// as RunSettings says; the model's own options come from `modelSettings`; the settings the
+    /// resumed run uses are the record's), model, vocabulary and training state.
     static func resume<Model: MonolingualModel>(_ dir: String, as: Model.Type, now: [String: String],
                                                 modelSettings: (Model) -> [String: String],
                                                 common: CommonTrainingOptions, observer: ConsoleObserver)
-        throws -> (record: RunRecord, model: Model, vocab: Vocabulary, state: TrainingState, settings: RunSettings) {
+        throws -> (record: RunRecord, model: Model, vocab: Vocabulary, state: TrainingState) {
         var record = try recordForResume(dir, task: Model.task)
         let (loaded, loadedState) = try Checkpoint.resume(dir, as: Model.self)
         var state = loadedState
@@ -28,16 +28,9 @@ enum MonolingualRun {
             if let v = record.valid.first { recorded.values["valid"] = v }
         }
         recorded.values.merge(modelSettings(loaded.model)) { $1 }
-        let effective = try resumedSettings(dir, record: &record, recorded: recorded, now: now,
-                                            aliases: ["-o": "output", "bidirectional": "left-only"],
-                                            common: common, observer: observer)
-        if common.resetLearningRate {
-            state.learningRate = record.options.learningRate
-            observer.logLine("learning rate reset to \(state.learningRate)")
-        }
-        observer.logLine("resuming \(dir) at epoch \(state.epoch + 1), step \(state.step)")
-        if let change = record.arithmeticChange() { observer.logLine(change) }
-        return (record, loaded.model, loaded.vocabularies["text"]!, state, effective)
+        _ = try resumedSettings(dir, record: &record, state: &state, recorded: recorded, now: now,
+                                aliases: ["-o": "output", "bidirectional": "left-only"], common: common, observer: observer)
+        return (record, loaded.model, loaded.vocabularies["text"]!, state)
     }
 
     /// The options fill and lm share as a run records them (paths absolute).
@@ -79,10 +72,7 @@ enum MonolingualRun {
     /// n-gram baselines), saved in `outDir`.
     static func newRecord(task: ModelTask, corpus: [String], valid: String?, maxLength: Int, options: TrainerOptions,
                           command: [String: String], outDir: String) throws -> RunRecord {
-        func absolute(_ p: String) -> String {
-            p.hasPrefix("/") ? p : ModelDirectory.join(FileManager.default.currentDirectoryPath, p)
-        }
-        let record = RunRecord(task: task, train: corpus.map(absolute), valid: valid.map { [absolute($0)] } ?? [],
+        let record = RunRecord(task: task, train: corpus.map(absolutePath), valid: valid.map { [absolutePath($0)] } ?? [],
                                maxLength: maxLength, options: options, command: command)
         try record.save(outDir)
         return record

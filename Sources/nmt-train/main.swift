@@ -218,7 +218,7 @@ struct NMTTrainCommand: ParsableCommand {
             for (key, path) in zip(["valid-src", "valid-tgt"], record.valid) { recorded.values[key] = absolutePath(path) }
         }
         recorded.values.merge(Self.settings(of: loaded.model.config)) { $1 }
-        let effective = try resumedSettings(dir, record: &record, recorded: recorded, now: settings(),
+        let effective = try resumedSettings(dir, record: &record, state: &state, recorded: recorded, now: settings(),
                                             aliases: ["-o": "output", "no-tie-embeddings": "tie-embeddings"],
                                             common: common, observer: observer)
         if let v = srcVocab, try Vocabulary.load(path: v).contentHash != loaded.sourceVocab.contentHash {
@@ -227,12 +227,6 @@ struct NMTTrainCommand: ParsableCommand {
         if let v = tgtVocab, try Vocabulary.load(path: v).contentHash != loaded.targetVocab.contentHash {
             console.fail("--tgt-vocab \(v) is not the vocabulary of the model in \(dir)")
         }
-        if common.resetLearningRate {
-            state.learningRate = record.options.learningRate
-            observer.logLine("learning rate reset to \(state.learningRate)")
-        }
-        observer.logLine("resuming \(dir) at epoch \(state.epoch + 1), step \(state.step)")
-        if let change = record.arithmeticChange() { observer.logLine(change) }
         try train(outDir: dir, model: loaded.model, srcV: loaded.sourceVocab, tgtV: loaded.targetVocab, state: state,
                   record: record, validBeam: effective["valid-beam"].flatMap { Int($0) } ?? 1,
                   skipInvalid: effective["skip-invalid"] == "true", observer: observer)
