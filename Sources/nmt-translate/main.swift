@@ -42,8 +42,8 @@ struct NMTTranslate: ParsableCommand {
     @Flag(help: "Greedy decoding (same as --beam 1).")
     var greedy = false
 
-    @Option(help: "GNMT length penalty α (0 = raw log-probability).")
-    var lengthPenalty: Float = 0.6
+    @Option(help: "GNMT length penalty α (0 = raw log-probability). Default: the model's decoding.json (see --tune-length-penalty), else 0.6.")
+    var lengthPenalty: Float?
 
     @Option(help: "Maximum output length = ratio × source tokens + --max-len-add.")
     var maxLenRatio: Float = 2
@@ -87,7 +87,15 @@ struct NMTTranslate: ParsableCommand {
     @Option(parsing: .upToNextOption, help: ArgumentHelp("Score sentence pairs instead of translating: 'logprob<TAB>perplexity' per pair.", valueName: "SRC TGT"))
     var score: [String] = []
 
-    @Flag(help: "Overwrite the -o file if it exists.")
+    @Option(parsing: .upToNextOption, help: ArgumentHelp(
+        "Choose the length penalty on validation data (never a test set): decode SRC at each --grid value, score against REF, and write the best into the model directory's decoding.json, used from then on when --length-penalty is not given.",
+        valueName: "SRC REF"))
+    var tuneLengthPenalty: [String] = []
+
+    @Option(help: "Length penalties tried by --tune-length-penalty (comma-separated).")
+    var grid: String = LengthPenaltyTuning.defaultGrid.map { String(format: "%g", $0) }.joined(separator: ",")
+
+    @Flag(help: "Overwrite the -o file (or, with --tune-length-penalty, the decoding.json) if it exists.")
     var force = false
 
     @Flag(help: "No progress or timing on standard error.")
@@ -107,6 +115,15 @@ struct NMTTranslate: ParsableCommand {
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
         if !score.isEmpty && score.count != 2 { throw ValidationError("--score takes two files: SRC TGT") }
         if !score.isEmpty && !files.isEmpty { throw ValidationError("--score reads its own two files; give no input files") }
+        if !tuneLengthPenalty.isEmpty {
+            if tuneLengthPenalty.count != 2 { throw ValidationError("--tune-length-penalty takes two files: SRC REF") }
+            if !files.isEmpty || !score.isEmpty || ref != nil || output != nil {
+                throw ValidationError("--tune-length-penalty reads its own two files and writes decoding.json; give no input files, --score, --ref or -o")
+            }
+            if lengthPenalty != nil { throw ValidationError("--tune-length-penalty chooses the length penalty; drop --length-penalty") }
+            _ = try parsedGrid()
+        }
+        if let a = lengthPenalty, !(a.isFinite && a >= 0) { throw ValidationError("--length-penalty must be a number ≥ 0") }
     }
 
     func run() throws {
@@ -117,13 +134,19 @@ struct NMTTranslate: ParsableCommand {
         if let t = threads { BLASThreads.set(t) }
         let start = Date()
         let loaded = try ModelDirectory.load(model, as: Seq2Seq.self)
+        let tuned = try DecodingDefaults.load(modelDirectory: loaded.directory)
+        let alpha = lengthPenalty ?? tuned?.lengthPenalty ?? TranslateOptions().lengthPenalty
+        if lengthPenalty == nil, let tuned, !quiet, tuneLengthPenalty.isEmpty {
+            writeStderr("nmt-translate: length penalty \(String(format: "%g", alpha)) from \(DecodingDefaults.path(inModelDirectory: loaded.directory)) (chosen on \(tuned.source))\n")
+        }
         let options = TranslateOptions(
-            beamSize: beam, greedy: greedy, lengthPenalty: lengthPenalty, maxLenRatio: maxLenRatio,
+            beamSize: beam, greedy: greedy, lengthPenalty: alpha, maxLenRatio: maxLenRatio,
             maxLenConstant: maxLenAdd, minLen: minLen, nBest: nBest, replaceUnk: replaceUnk,
             alignments: alignments, attentionMatrix: attentionSvg != nil, batchSize: batchSize,
             maxSourceLength: maxSrcLen, shortlist: shortlist)
         let translator = try Translator(loaded, options: options)
         if score.count == 2 { return try runScore(translator, start: start) }
+        if tuneLengthPenalty.count == 2 { return try runTune(translator, directory: loaded.directory) }
 
         if let dir = attentionSvg { try AtomicFile.createDirectories(dir) }
         var writer = TranslationWriter(nBest: nBest > 1, alignments: alignments, attentionDirectory: attentionSvg,
@@ -174,6 +197,40 @@ struct NMTTranslate: ParsableCommand {
         } else {
             writeStderr(text)
         }
+    }
+
+    func parsedGrid() throws -> [Float] {
+        let values = grid.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0!.isFinite && $0! >= 0 && $0! <= 10 }) else {
+            throw ValidationError("--grid must be comma-separated numbers from 0 to 10, e.g. 0,0.5,1")
+        }
+        return values.map { $0! }
+    }
+
+    /// --tune-length-penalty SRC REF: one decode of SRC per grid value; the table on stdout.
+    func runTune(_ translator: Translator, directory: String) throws {
+        let target = DecodingDefaults.path(inModelDirectory: directory)
+        if !force && AtomicFile.fileExists(target) {
+            throw DecodingDefaultsError.unreadable(path: target, reason: "exists (give --force to choose again)")
+        }
+        let src = try Inputs.readLines(tuneLengthPenalty[0], skipInvalid: skipInvalid, console: console)
+        let refs = try Inputs.readLines(tuneLengthPenalty[1], skipInvalid: skipInvalid, console: console)
+        guard src.count == refs.count else {
+            throw DecodingDefaultsError.lineCountMismatch(source: tuneLengthPenalty[0], sourceLines: src.count,
+                                                          reference: tuneLengthPenalty[1], referenceLines: refs.count)
+        }
+        let out = BufferedWriter.standardOutput()
+        try out.write("length_penalty\tbleu\n")
+        let (best, trials) = try LengthPenaltyTuning.tune(translator, sources: src, references: refs, grid: try parsedGrid()) { t in
+            try? out.write(String(format: "%g\t%.2f\n", t.lengthPenalty, t.bleu))
+            try? out.flush()
+        }
+        let chosen = DecodingDefaults(lengthPenalty: best, beam: translator.options.effectiveBeam,
+                                      source: tuneLengthPenalty[0], reference: tuneLengthPenalty[1], trials: trials)
+        try chosen.write(modelDirectory: directory, force: force)
+        try out.write(String(format: "chosen\t%g\n", best))
+        try out.flush()
+        if !quiet { writeStderr("nmt-translate: wrote \(target)\n") }
     }
 
     /// --score SRC TGT
