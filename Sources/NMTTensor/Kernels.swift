@@ -111,7 +111,10 @@ public enum Kernels {
 
     /// The engine for op(A) (m × k) · op(B) (k × n), chosen by measurement per shape class
     /// (scripts/bench/gemm_engines.sh; the table and the reasons in docs/performance.md):
-    ///   - one row (m = 1, single-sentence greedy decoding): OpenBLAS's sgemv, as fast as oneDNN;
+    ///   - one row (m = 1, single-sentence greedy decoding): the engine of the 2–32-row class. Alone
+    ///     the two are equally fast (~40 GFLOP/s), but a decode that switches engines keeps two
+    ///     thread pools spinning on two cores (OpenBLAS's and oneDNN's OpenMP team): greedy
+    ///     one-sentence decoding took 2.8× as long as with one engine (session 8, performance.md);
     ///   - 2–32 rows (beams and small batches in decoding): oneDNN, 3–6× OpenBLAS;
     ///   - larger products at the AVX-512 level: OpenBLAS when it runs its own AVX-512 kernels
     ///     (it then equals oneDNN on the big shapes and wins the 64-row recurrent steps by 1.2–1.8×),
@@ -122,7 +125,7 @@ public enum Kernels {
     @inlinable
     public static func engine(m: Int, n: Int, k: Int, transA: Bool = false) -> GemmEngine {
         if let e = forcedEngine { return e }
-        if m == 1 { return .openblas }
+        if m == 1 { return path == .generic ? .openblas : .onednn }
         switch path {
         case .generic: return .openblas
         case .avx2: return transA && m > 32 ? .openblas : .onednn
@@ -140,8 +143,8 @@ public enum Kernels {
     public static var summary: String {
         let v = nmt_onednn_version()
         let engine = forcedEngine.map { "\($0.rawValue) only" }
-            ?? (path == .generic ? "openblas" : path == .avx512 && openBLASHasAVX512 ? "onednn for 2–32 rows, else openblas"
-                : "openblas for one row\(path == .avx2 ? " and large Aᵀ·B" : ""), else onednn")
+            ?? (path == .generic ? "openblas" : path == .avx512 && openBLASHasAVX512 ? "onednn for 1–32 rows, else openblas"
+                : path == .avx2 ? "openblas for large Aᵀ·B, else onednn" : "onednn")
         return "kernels \(path.rawValue) (gemm: \(engine); oneDNN \(v / 10000).\(v / 100 % 100).\(v % 100), "
             + "OpenBLAS core \(String(cString: nmt_openblas_core())))"
     }
