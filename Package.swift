@@ -15,6 +15,7 @@ import PackageDescription
 //   NMTInference  Translator, scorers, Filler, n-gram baselines, attention SVG ← NMTStore, NMTDecode, NMTMetrics
 //   NMTTrain      batching, the training loop, Adam, checkpoints, run records ← NMTStore, NMTMetrics
 //   NMTCLI        what the executables share: stderr, broken pipes, one error style
+//   NMTServe      nmt-serve's APIs, dynamic batching, limits, page (Hummingbird) ← NMTInference
 // nmt-translate and nmt-fill never link NMTTrain.
 // The numeric kernels are optimized even in debug builds, so that the debug-mode test suite
 // (gradient checks, the toy-task training test) runs in seconds; release drops the checks.
@@ -25,13 +26,14 @@ let numericSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "swift-nmt",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "nmt-vocab", targets: ["nmt-vocab"]),
         .executable(name: "nmt-train", targets: ["nmt-train"]),
         .executable(name: "nmt-translate", targets: ["nmt-translate"]),
         .executable(name: "nmt-fill", targets: ["nmt-fill"]),
         .executable(name: "nmt-lm", targets: ["nmt-lm"]),
+        .executable(name: "nmt-serve", targets: ["nmt-serve"]),
         .library(name: "NMTInference", targets: ["NMTInference"]),
         .library(name: "NMTTrain", targets: ["NMTTrain"]),
         .library(name: "NMTText", targets: ["NMTText"]),
@@ -44,6 +46,11 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .target(
@@ -89,6 +96,22 @@ let package = Package(
             name: "nmt-vocab",
             dependencies: ["NMTText", "NMTCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        .target(name: "NMTServe", dependencies: [
+            "NMTInference",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+        ]),
+        .executableTarget(
+            name: "nmt-serve",
+            dependencies: ["NMTServe", "NMTCLI",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "Metrics", package: "swift-metrics"),
+                           .product(name: "Prometheus", package: "swift-prometheus")]
+        ),
         .executableTarget(name: "nmt-bench", dependencies: ["NMTModel", "NMTTrain"]),
         .target(name: "NMTTestSupport", dependencies: ["NMTLayers"], path: "Tests/NMTTestSupport"),
         .testTarget(name: "NMTTextTests", dependencies: ["NMTText", "NMTTestSupport"], exclude: ["Fixtures"]),
@@ -101,6 +124,7 @@ let package = Package(
         .testTarget(name: "NMTMetricsTests", dependencies: ["NMTMetrics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NMTDecodeTests", dependencies: ["NMTDecode"]),
         // End-to-end tests run the built executables on small fixtures.
-        .testTarget(name: "CLITests", dependencies: ["nmt-vocab", "nmt-translate", "nmt-fill", "nmt-lm", "nmt-train", "NMTTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["nmt-vocab", "nmt-translate", "nmt-fill", "nmt-lm", "nmt-train", "nmt-serve", "NMTTestSupport"]),
+        .testTarget(name: "ServeTests", dependencies: ["NMTServe", "NMTInference"]),
     ]
 )

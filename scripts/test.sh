@@ -5,7 +5,7 @@
 # (release builds) are in scripts/bench.sh, scripts/check_bit_identical.sh, scripts/run_*.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh chromium-driver   # headless Chromium for the web page's browser test
 swift build --build-tests
 swift test --skip-build 2>&1 | tee .build/test-output.txt
 # Then again under each other instruction-set level this CPU supports (Sources/NMTTensor/Kernels.swift):
