@@ -25,7 +25,9 @@ public enum HTTPServer {
     public static func router(service: TranslationService, metricsText: @escaping @Sendable () -> String) -> Router<ServeContext> {
         let router = Router(context: ServeContext.self)
         let limit = service.limits.maxBodyBytes
-        let spec = jsonBytes(openAPISpec(limits: service.limits, maxAlternatives: service.registry.settings.maxAlternatives))
+        let settings = service.registry.settings, models = service.registry.models
+        let spec = jsonBytes(openAPISpec(limits: service.limits, maxAlternatives: min(settings.maxAlternatives, settings.beam - 1),
+                                         sources: Array(Set(models.map(\.source))).sorted(), targets: Array(Set(models.map(\.target))).sorted()))
 
         router.get("/") { _, _ in
             respond(APIResponse(status: 200, body: Array(webPage.utf8), contentType: "text/html; charset=utf-8"))

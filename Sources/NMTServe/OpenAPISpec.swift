@@ -1,7 +1,9 @@
 // The OpenAPI 3.0 description served at /openapi.json (schemathesis and client generators read it).
 import Foundation
 
-public func openAPISpec(limits: RequestLimits, maxAlternatives: Int) -> [String: Any] {
+/// `sources`/`targets`: the language codes served (schema enums, so generated requests can succeed);
+/// `maxAlternatives`: the most a request may ask for (below the beam).
+public func openAPISpec(limits: RequestLimits, maxAlternatives: Int, sources: [String], targets: [String]) -> [String: Any] {
     let error: [String: Any] = ["type": "object", "required": ["error"], "properties": ["error": ["type": "string"]]]
     func errors(_ codes: [Int]) -> [String: Any] {
         var r: [String: Any] = [:]
@@ -18,8 +20,8 @@ public func openAPISpec(limits: RequestLimits, maxAlternatives: Int) -> [String:
         "type": "object", "required": ["q", "source", "target"],
         "properties": [
             "q": texts.merging(["description": "Text, or an array of texts; each line is translated on its own."]) { a, _ in a },
-            "source": ["type": "string", "description": "Source language code (GET /languages)."],
-            "target": ["type": "string", "description": "Target language code."],
+            "source": ["type": "string", "enum": sources, "description": "Source language code (GET /languages)."],
+            "target": ["type": "string", "enum": targets, "description": "Target language code."],
             "format": ["type": "string", "enum": ["text"]],
             "alternatives": ["type": "integer", "minimum": 0, "maximum": maxAlternatives],
             "api_key": ["type": "string"],
