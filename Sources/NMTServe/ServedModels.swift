@@ -55,7 +55,7 @@ public final class ServedModel: @unchecked Sendable {
     public let directory: String
     public let source: String
     public let target: String
-    public let batcher: Batcher
+    public let batcher: DynamicBatcher
 
     init(name: String, loaded: LoadedModel<Seq2Seq>, settings: DecodeSettings,
          observer: @escaping @Sendable (String, Int, Double, Int) -> Void) throws {
@@ -67,7 +67,7 @@ public final class ServedModel: @unchecked Sendable {
         let options = TranslateOptions(beamSize: settings.beam, lengthPenalty: settings.lengthPenalty ?? tuned?.lengthPenalty ?? 0.6,
                                        batchSize: settings.maxBatch)
         let translator = try Translator(loaded, options: options)
-        batcher = Batcher(translator: translator, maxBatch: settings.maxBatch, maxWait: settings.maxWaitMilliseconds / 1000,
+        batcher = DynamicBatcher(translator: translator, maxBatch: settings.maxBatch, maxWait: settings.maxWaitMilliseconds / 1000,
                           queueLimit: settings.queueLimit) { n, s, q in observer(name, n, s, q) }
     }
 }
@@ -81,6 +81,9 @@ public final class ModelRegistry: @unchecked Sendable {
                 observer: @escaping @Sendable (String, Int, Double, Int) -> Void = { _, _, _, _ in }) throws {
         guard !specs.isEmpty else { throw ServeConfigError.noModels }
         var models: [ServedModel] = []
+        // On an error, the batchers already started are stopped (their threads would hold them).
+        var done = false
+        defer { if !done { for m in models { m.batcher.stop() } } }
         for spec in specs {
             let loaded = try ModelDirectory.load(spec.path, as: Seq2Seq.self)
             let name = spec.name ?? "\(loaded.sourceVocab.settings.lang)-\(loaded.targetVocab.settings.lang)"
@@ -94,6 +97,7 @@ public final class ModelRegistry: @unchecked Sendable {
         }
         self.models = models
         self.settings = settings
+        done = true
     }
 
     public func model(named name: String) -> ServedModel? { models.first { $0.name == name } }

@@ -86,7 +86,7 @@ public final class TranslationService: @unchecked Sendable {
     }
 
     /// Translates lines with a model's batcher; texts come back joined by newlines.
-    func translate(_ lines: [[String]], model: ServedModel, output: Batcher.Output) async throws -> [[Translation]] {
+    func translate(_ lines: [[String]], model: ServedModel, output: DynamicBatcher.Output) async throws -> [[Translation]] {
         let flat = lines.flatMap { $0 }
         let results = try await model.batcher.translate(flat, output: output)
         metrics.translated(model: model.name, sentences: flat.count, tokens: results.reduce(0) { $0 + $1.tokens.count })
@@ -124,7 +124,7 @@ public final class TranslationService: @unchecked Sendable {
                 let known = registry.models.map { "\($0.source)→\($0.target)" }.joined(separator: ", ")
                 throw APIError(400, "\(source)→\(target) is not supported (this server translates \(known))")
             }
-            let results = try await translate(lines, model: model, output: Batcher.Output(nBest: alternatives + 1, attention: attention))
+            let results = try await translate(lines, model: model, output: DynamicBatcher.Output(nBest: alternatives + 1, attention: attention))
             func text(_ ts: [Translation]) -> String { ts.map(\.text).joined(separator: "\n") }
             func alts(_ ts: [Translation]) -> [String] {
                 (1...max(1, alternatives)).map { k in ts.map { k < $0.nBest.count ? $0.nBest[k].text : $0.text }.joined(separator: "\n") }
@@ -171,7 +171,7 @@ public final class TranslationService: @unchecked Sendable {
                 texts.append(src)
             }
             let lines = try admit(texts, apiKey: nil)
-            let results = try await translate(lines, model: model!, output: Batcher.Output())
+            let results = try await translate(lines, model: model!, output: DynamicBatcher.Output())
             let out: [[String: Any]] = zip(texts, results).map { src, ts in
                 ["src": src, "tgt": ts.map(\.text).joined(separator: "\n"), "n_best": 1,
                  "pred_score": Double(ts.reduce(Float(0)) { $0 + $1.score })]

@@ -9,7 +9,7 @@ let chromedriver: String? = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromed
 /// attention picture from the page; a screenshot is written beside the test's files.
 @Suite(.serialized) struct ServePageBrowserTests {
     @Test(.enabled(if: chromedriver != nil, "chromium-driver is not installed (scripts/test.sh installs it)"))
-    func pageTranslatesInChromium() async throws {
+    func pageTranslatesInChromium() throws {
         let (dir, model) = try servedModelFixture()
         // A sentence the tiny random model translates to something (it may end some at once).
         write(dir + "/page.de", Array((serveSentences.joined(separator: "\n") + "\n").utf8))
@@ -31,7 +31,7 @@ let chromedriver: String? = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromed
         try driver.run()
         defer { kill(driver.processIdentifier, SIGKILL); driver.waitUntilExit() }   // chromedriver ignores SIGTERM
         let wd = "http://127.0.0.1:\(port)"
-        try await waitFor(seconds: 20) { (try? wdHTTP("GET", wd + "/status"))?.object["value"] != nil }
+        try waitFor(seconds: 60) { (try? wdHTTP("GET", wd + "/status", timeout: 10))?.object["value"] != nil }
 
         let caps: [String: Any] = ["capabilities": ["alwaysMatch": ["browserName": "chrome", "goog:chromeOptions": [
             "binary": ["/usr/bin/chromium", "/usr/lib/chromium/chromium"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/usr/bin/chromium",
@@ -47,11 +47,11 @@ let chromedriver: String? = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromed
         _ = try wdHTTP("POST", s + "/url", body: json(["url": server.base + "/"]))
         let textarea = try element(s, "#source")
         _ = try wdHTTP("POST", s + "/element/\(textarea)/value", body: json(["text": sentence]))
-        try await waitFor(seconds: 10) { (try? self.element(s, "#pair option")) != nil }   // languages loaded
+        try waitFor(seconds: 60) { (try? self.element(s, "#pair option")) != nil }   // languages loaded
         _ = try wdHTTP("POST", s + "/element/\(try element(s, "#go"))/click", body: json([String: Any]()))
         let output = try element(s, "#translation")
         var state = ""
-        try await waitFor(seconds: 20) {   // the page marks the output when the answer is in
+        try waitFor(seconds: 60) {   // the page marks the output when the answer is in
             state = ((try? wdHTTP("GET", s + "/element/\(output)/attribute/data-state"))?.object["value"] as? String) ?? ""
             return state == "done" || state == "error"
         }
@@ -79,12 +79,14 @@ let chromedriver: String? = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromed
 
 struct WebDriverError: Error { var message: String }
 
-/// Polls `condition` every 100 ms until it holds; fails after `seconds`.
-func waitFor(seconds: Double, _ condition: () async throws -> Bool) async throws {
+/// Polls `condition` every 100 ms until it holds; fails after `seconds`. Synchronous on purpose:
+/// an async wait needs a thread of the cooperative pool (one per core), which the other tests'
+/// blocking waits can hold for minutes in a full run.
+func waitFor(seconds: Double, _ condition: () throws -> Bool) throws {
     let end = Date().addingTimeInterval(seconds)
     while Date() < end {
-        if try await condition() { return }
-        try await Task.sleep(nanoseconds: 100_000_000)
+        if try condition() { return }
+        usleep(100_000)
     }
     throw WebDriverError(message: "timed out after \(seconds) s")
 }
@@ -108,12 +110,12 @@ func freeLoopbackPort() throws -> Int {
 
 /// A plain HTTP/1.1 request over a socket, "Connection: close", read to the end: for chromedriver,
 /// with which Foundation's URLSession (libcurl) spun on this machine instead of answering.
-func wdHTTP(_ method: String, _ url: String, body: Data? = nil, timeout: Int = 60) throws -> HTTPAnswer {
+func wdHTTP(_ method: String, _ url: String, body: Data? = nil, timeout: Int = 180) throws -> HTTPAnswer {
     let u = URL(string: url)!
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw WebDriverError(message: "socket") }
     defer { close(fd) }
-    var tv = timeval(tv_sec: timeout, tv_usec: 0)
+    var tv = timeval(tv_sec: timeout, tv_usec: 0)   // generous: Chromium starts slowly on a loaded machine
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
     var addr = sockaddr_in()
     addr.sin_family = sa_family_t(AF_INET)

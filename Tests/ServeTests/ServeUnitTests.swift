@@ -23,7 +23,7 @@ let unitSentences = ["ein hund", "zwei männer spielen im schnee", "die wiese", 
     /// Concurrent requests share decoder calls and get what a translator alone gives.
     @Test func concurrentRequestsShareCalls() async throws {
         let reference = try tinyTranslator().translate(unitSentences).map(\.text)
-        let batcher = Batcher(translator: try tinyTranslator(), maxBatch: 64, maxWait: 0.3, queueLimit: 100)
+        let batcher = DynamicBatcher(translator: try tinyTranslator(), maxBatch: 64, maxWait: 0.3, queueLimit: 100)
         let got = try await withThrowingTaskGroup(of: (Int, String).self) { group in
             for (i, s) in unitSentences.enumerated() {
                 group.addTask { (i, try await batcher.translate([s])[0].text) }
@@ -42,7 +42,7 @@ let unitSentences = ["ein hund", "zwei männer spielen im schnee", "die wiese", 
     }
 
     @Test func fullQueueRefusesAtOnce() async throws {
-        let batcher = Batcher(translator: try tinyTranslator(), maxBatch: 4, maxWait: 0, queueLimit: 3)
+        let batcher = DynamicBatcher(translator: try tinyTranslator(), maxBatch: 4, maxWait: 0, queueLimit: 3)
         await #expect(throws: ServeError.overloaded(queued: 0, limit: 3)) { _ = try await batcher.translate(["a", "b", "c", "d"]) }
         let three = try await batcher.translate(["ein hund", "die wiese", "im schnee"])
         #expect(three.count == 3)
@@ -52,11 +52,12 @@ let unitSentences = ["ein hund", "zwei männer spielen im schnee", "die wiese", 
 
 @Suite struct LimitsTests {
     @Test func minuteWindows() {
-        nonisolated(unsafe) var now = Date(timeIntervalSince1970: 600)
-        let counter = MinuteCounter { now }
+        final class Clock: @unchecked Sendable { var now = Date(timeIntervalSince1970: 600) }
+        let clock = Clock()
+        let counter = MinuteCounter { clock.now }
         #expect(counter.allow("a", limit: 2) && counter.allow("a", limit: 2) && !counter.allow("a", limit: 2))
         #expect(counter.allow("b", cost: 2, limit: 2) && !counter.allow("b", limit: 2))
-        now = Date(timeIntervalSince1970: 660)   // the next minute
+        clock.now = Date(timeIntervalSince1970: 660)   // the next minute
         #expect(counter.allow("a", limit: 2))
         #expect(!counter.allow("c", cost: 3, limit: 2))
     }

@@ -17,7 +17,7 @@ public enum ServeError: Error, Equatable {
     case stopping
 }
 
-public final class Batcher: @unchecked Sendable {
+public final class DynamicBatcher: @unchecked Sendable {
     /// What one request needs from the decoder.
     public struct Output: Hashable, Sendable {
         public var nBest: Int
@@ -54,7 +54,8 @@ public final class Batcher: @unchecked Sendable {
         self.queueLimit = queueLimit
         self.observer = observer
         translator.options.batchSize = maxBatch
-        let t = Thread { [unowned self] in self.loop() }
+        // The thread holds the batcher until stop() ends it (so it never outlives what it reads).
+        let t = Thread { self.loop() }
         t.name = "nmt-serve batcher"
         thread = t
         t.start()
