@@ -15,7 +15,7 @@ import PackageDescription
 //   NMTInference  Translator, scorers, Filler, n-gram baselines, attention SVG ← NMTStore, NMTDecode, NMTMetrics
 //   NMTTrain      batching, the training loop, Adam, checkpoints, run records ← NMTStore, NMTMetrics
 //   NMTCLI        what the executables share: stderr, broken pipes, one error style
-//   NMTServe      nmt-serve's APIs, dynamic batching, limits, page (Hummingbird) ← NMTInference
+//   NMTServe      nmt-serve's APIs, dynamic batching, limits, page, config file (Hummingbird, Yams) ← NMTInference
 // nmt-translate and nmt-fill never link NMTTrain.
 // The numeric kernels are optimized even in debug builds, so that the debug-mode test suite
 // (gradient checks, the toy-task training test) runs in seconds; release drops the checks.
@@ -51,6 +51,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         .target(
@@ -101,6 +102,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(
             name: "nmt-serve",

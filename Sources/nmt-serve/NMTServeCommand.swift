@@ -29,6 +29,9 @@ struct NMTServeCommand: AsyncParsableCommand {
             on standard output says which: "nmt-serve: listening on http://HOST:PORT".
             """)
 
+    @Option(help: ArgumentHelp("A YAML file of options, keys named as the flags (model: a list); flags given here win.", valueName: "FILE"))
+    var config: String?
+
     @Option(name: [.customShort("m"), .long], help: ArgumentHelp("A model: NAME=DIR, or DIR (named SRC-TGT by its vocabularies); repeat for more.", valueName: "NAME=DIR"))
     var model: [String] = []
 
@@ -77,8 +80,26 @@ struct NMTServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
+    /// Expands --config FILE into flags before parsing, so the file's values are checked like flags.
+    static func main() async {
+        do {
+            let arguments = try ServeConfigFile.expand(Array(CommandLine.arguments.dropFirst()))
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let e as ConfigFileError {
+            console.error(e.description)
+            Foundation.exit(1)
+        } catch {
+            exit(withError: error)
+        }
+    }
+
     func validate() throws {
-        if model.isEmpty { throw ValidationError("give at least one --model NAME=DIR") }
+        if model.isEmpty { throw ValidationError("give at least one --model NAME=DIR (or a config file with model:)") }
         if !(0...65535).contains(port) { throw ValidationError("--port must be 0 to 65535") }
         if beam < 1 || maxBatch < 1 || queue < 1 || maxBodyBytes < 1 || maxChars < 1 || maxSentences < 1 {
             throw ValidationError("--beam, --max-batch, --queue, --max-body-bytes, --max-chars and --max-sentences must be at least 1")

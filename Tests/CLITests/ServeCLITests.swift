@@ -154,6 +154,19 @@ func servedModelFixture() throws -> (dir: String, model: String) {
         #expect(end.reason == .exit && end.status == 0, "\(end.stderr)")
     }
 
+    /// --config FILE: the file's values, the command line's --port over the file's.
+    @Test func configFile() async throws {
+        let (dir, model) = try servedModelFixture()
+        write(dir + "/serve.yaml", Array("model:\n  - de-en=\(model)\nport: 1\nmax-wait-ms: 1\n".utf8))
+        let server = try ServerProcess(["--config", dir + "/serve.yaml"])   // ServerProcess adds --port 0
+        let health = try await http("GET", server.base + "/health")
+        #expect(health.status == 200 && (health.object["models"] as? [String]) == ["de-en"], "\(health.text)")
+        #expect(server.stop().status == 0)
+        write(dir + "/bad.yaml", Array("model: x\nport: 1\nbeems: 3\n".utf8))
+        let bad = try runTool(nmtServe, ["--config", dir + "/bad.yaml"])
+        #expect(bad.status == 1 && bad.stderr.contains(dir + "/bad.yaml:3: unknown key 'beems'"), "\(bad.stderr)")
+    }
+
     @Test func usageErrors() throws {
         let (_, model) = try translateFixture()
         #expect(try runTool(nmtServe, []).status == 64)

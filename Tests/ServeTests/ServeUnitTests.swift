@@ -93,3 +93,28 @@ let unitSentences = ["ein hund", "zwei männer spielen im schnee", "die wiese", 
         #expect(throws: APIError(400, "Invalid request: the body is not valid UTF-8")) { try RequestFields.parse([0x22, 0xFF, 0x22], contentType: nil) }
     }
 }
+
+@Suite struct ServeConfigFileTests {
+    @Test func yamlBecomesFlagsAndTheCommandLineWins() throws {
+        let yaml = "# nmt-serve\nmodel:\n  - de-en=runs/a\n  - en-de=runs/b\nport: 8080\nmax-wait-ms: 2.5\nhost: 0.0.0.0\n"
+        #expect(try ServeConfigFile.arguments(yaml: yaml, path: "c.yaml") ==
+                ["--model", "de-en=runs/a", "--model", "en-de=runs/b", "--port", "8080", "--max-wait-ms", "2.5", "--host", "0.0.0.0"])
+        #expect(try ServeConfigFile.arguments(yaml: yaml, path: "c.yaml", skipping: ["port", "model"]) == ["--max-wait-ms", "2.5", "--host", "0.0.0.0"])
+        #expect(try ServeConfigFile.arguments(yaml: "", path: "c.yaml").isEmpty)
+        for (bad, line) in [("port: 1\nmodle: x\n", 2), ("beam: [1, 2]\n", 1), ("- a\n- b\n", 1)] {
+            #expect { try ServeConfigFile.arguments(yaml: bad, path: "c.yaml") } throws: { "\($0)".hasPrefix("c.yaml:\(line): ") }
+        }
+        #expect(throws: ConfigFileError.self) { try ServeConfigFile.arguments(yaml: "a: [", path: "c.yaml") }
+    }
+
+    @Test func expandPutsTheFileFirst() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nmt-config-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "model: m1\nbeam: 3\n".write(toFile: dir + "/c.yaml", atomically: true, encoding: .utf8)
+        #expect(try ServeConfigFile.expand(["--config", dir + "/c.yaml", "--beam", "4"]) == ["--model", "m1", "--config", dir + "/c.yaml", "--beam", "4"])
+        #expect(try ServeConfigFile.expand(["-m", "x", "--config=" + dir + "/c.yaml"]) == ["--beam", "3", "-m", "x", "--config=" + dir + "/c.yaml"])
+        #expect(try ServeConfigFile.expand(["--port", "0"]) == ["--port", "0"])
+        #expect(throws: ConfigFileError.self) { try ServeConfigFile.expand(["--config", dir + "/missing.yaml"]) }
+    }
+}
