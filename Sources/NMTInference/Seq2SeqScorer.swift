@@ -89,14 +89,11 @@ public final class Seq2SeqScorer: StepScorer {
         // are sorted by count) are scored; the rest of each row is -inf.
         let K = shortlist > 0 ? min(shortlist, V) : V
         let logits = MatrixRef(out, rows: R, cols: K, ld: V)
-        if R <= smallRows {
-            // Few rows: the product is bound by reading W (V, P) once; a fused SIMD kernel
-            // (bias, dot products, log-softmax) beats sgemv, which reads it at ~13 GB/s here.
-            smallRowsGenerator(o, into: logits)
-        } else {
-            model.generator.forwardLeading(arena, o, into: logits)
-            for r in 0..<R { logSoftmaxInPlace(out + r * V, count: K) }
-        }
+        // One sgemm whatever the row count: a fused SIMD kernel for few rows on Dispatch's threads
+        // (sessions 3–7) was a third thread pool beside BLAS's; without it beam-5 one-sentence
+        // decoding took 0.38× the time (session 8, docs/performance.md), with the same output.
+        model.generator.forwardLeading(arena, o, into: logits)
+        for r in 0..<R { logSoftmaxInPlace(out + r * V, count: K) }
         if K < V {
             for r in 0..<R { (out + r * V + K).update(repeating: -.infinity, count: V - K) }
         }
@@ -112,30 +109,6 @@ public final class Seq2SeqScorer: StepScorer {
     /// Score only the `shortlist` most frequent target words (0: the whole vocabulary). Fewer
     /// output-layer FLOPs per step; words outside it get probability 0.
     public var shortlist = 0
-
-    /// Up to this many rows, `step` uses its own generator kernel instead of sgemm.
-    public var smallRows = 8
-    /// Threads of the small-rows generator kernel (default: BLAS's thread count).
-    public var threads = BLASThreads.count
-
-    private func smallRowsGenerator(_ o: MatrixRef, into y: MatrixRef) {
-        let arena = model.arena
-        let w = arena.value(model.generator.weight), b = arena.value(model.generator.bias!).ptr
-        let R = o.rows, P = o.cols, V = y.cols          // V: the scored columns (≤ the vocabulary)
-        precondition(w.cols == P && w.rows >= V && o.isContiguous)
-        if threads > 1 {
-            // Two halves of the vocabulary on two cores (BLAS is idle meanwhile).
-            let half = (V / 2) & ~7
-            nonisolated(unsafe) let wp = w.ptr, op = o.ptr, yp = y.ptr, bp = b
-            let ld = w.ld, ldy = y.ld
-            DispatchQueue.concurrentPerform(iterations: 2) { i in
-                rowDots(wp, ld, rows: i == 0 ? 0..<half : half..<V, x: op, xRows: R, width: P, bias: bp, y: yp, ldy: ldy)
-            }
-        } else {
-            rowDots(w.ptr, w.ld, rows: 0..<V, x: o.ptr, xRows: R, width: P, bias: b, y: y.ptr, ldy: y.ld)
-        }
-        for r in 0..<R { logSoftmaxInPlace(y.row(r), count: V) }
-    }
 
     public func reorder(state: inout DecoderState, rows: [Int32]) {
         selectRows.removeAll(keepingCapacity: true)
@@ -155,32 +128,6 @@ public final class Seq2SeqScorer: StepScorer {
             result[r] = Int32(best)
         }
         return result
-    }
-}
-
-/// y[r, v] = bias[v] + Σ_k w[v, k] · x[r, k] for v in `rows`, r in 0..<xRows (x contiguous
-/// (xRows, width), y row-major with leading dimension ldy).
-@inline(__always)
-func rowDots(_ w: UnsafeMutablePointer<Float>, _ ldw: Int, rows: Range<Int>, x: UnsafeMutablePointer<Float>, xRows R: Int,
-             width P: Int, bias: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, ldy: Int) {
-    let P32 = P & ~31
-    for v in rows {
-        let wr = w + v * ldw
-        for r in 0..<R {
-            let xr = x + r * P
-            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
-            var k = 0
-            while k < P32 {
-                a0 += UnsafeRawPointer(wr + k).loadUnaligned(as: SIMD8<Float>.self) * UnsafeRawPointer(xr + k).loadUnaligned(as: SIMD8<Float>.self)
-                a1 += UnsafeRawPointer(wr + k + 8).loadUnaligned(as: SIMD8<Float>.self) * UnsafeRawPointer(xr + k + 8).loadUnaligned(as: SIMD8<Float>.self)
-                a2 += UnsafeRawPointer(wr + k + 16).loadUnaligned(as: SIMD8<Float>.self) * UnsafeRawPointer(xr + k + 16).loadUnaligned(as: SIMD8<Float>.self)
-                a3 += UnsafeRawPointer(wr + k + 24).loadUnaligned(as: SIMD8<Float>.self) * UnsafeRawPointer(xr + k + 24).loadUnaligned(as: SIMD8<Float>.self)
-                k += 32
-            }
-            var s = ((a0 + a1) + (a2 + a3)).sum()
-            while k < P { s += wr[k] * xr[k]; k += 1 }
-            y[r * ldy + v] = s + bias[v]
-        }
     }
 }
 
