@@ -39,6 +39,12 @@ public struct DecodingDefaults: Codable, Equatable, Sendable {
 
     public static func path(inModelDirectory dir: String) -> String { ModelDirectory.join(dir, fileName) }
 
+    /// The length penalty to decode with: the one `given` on the command line, else the tuned
+    /// one, else TranslateOptions' default.
+    public static func lengthPenalty(given: Float?, tuned: DecodingDefaults?) -> Float {
+        given ?? tuned?.lengthPenalty ?? TranslateOptions().lengthPenalty
+    }
+
     /// The file in model directory `dir`, or nil when there is none. A file that is there but
     /// unreadable is an error naming it (a silent fallback would decode differently than tuned).
     public static func load(modelDirectory dir: String) throws -> DecodingDefaults? {
@@ -73,13 +79,11 @@ public struct DecodingDefaults: Codable, Equatable, Sendable {
 public enum DecodingDefaultsError: Error, CustomStringConvertible {
     case unreadable(path: String, reason: String)
     case emptyGrid
-    case lineCountMismatch(source: String, sourceLines: Int, reference: String, referenceLines: Int)
 
     public var description: String {
         switch self {
         case let .unreadable(path, reason): return "\(path): \(reason)"
         case .emptyGrid: return "the length-penalty grid is empty"
-        case let .lineCountMismatch(s, sn, r, rn): return "\(s) has \(sn) lines but \(r) has \(rn)"
         }
     }
 }
@@ -100,12 +104,7 @@ public enum LengthPenaltyTuning {
         var trials: [DecodingDefaults.Trial] = []
         for alpha in grid {
             translator.options.lengthPenalty = alpha
-            var hypotheses: [String] = []
-            hypotheses.reserveCapacity(sources.count)
-            let size = max(1, translator.options.batchSize)
-            for start in stride(from: 0, to: sources.count, by: size) {
-                hypotheses += translator.translate(Array(sources[start..<min(start + size, sources.count)])).map(\.text)
-            }
+            let hypotheses = translator.translate(sources).map(\.text)   // batched by options.batchSize inside
             let trial = DecodingDefaults.Trial(lengthPenalty: alpha, bleu: corpusBLEU(hypotheses: hypotheses, references: [references]).score)
             progress(trial)
             trials.append(trial)

@@ -91,7 +91,7 @@ public final class Seq2SeqScorer: StepScorer {
         let logits = MatrixRef(out, rows: R, cols: K, ld: V)
         // One sgemm whatever the row count: a fused SIMD kernel for few rows on Dispatch's threads
         // (sessions 3–7) was a third thread pool beside BLAS's; without it beam-5 one-sentence
-        // decoding took 0.38× the time (session 8, docs/performance.md), with the same output.
+        // decoding took about 0.55× the time (session 8, docs/performance.md), with the same output.
         model.generator.forwardLeading(arena, o, into: logits)
         for r in 0..<R { logSoftmaxInPlace(out + r * V, count: K) }
         if K < V {

@@ -106,14 +106,8 @@ public final class DynamicBatcher: @unchecked Sendable {
         condition.lock()
         stopping = true
         condition.broadcast()
+        while thread != nil { condition.wait() }
         condition.unlock()
-        while true {
-            condition.lock()
-            let finished = thread == nil
-            condition.unlock()
-            if finished { return }
-            Thread.sleep(forTimeInterval: 0.005)
-        }
     }
 
     private func loop() {
@@ -157,6 +151,7 @@ public final class DynamicBatcher: @unchecked Sendable {
             condition.lock()
         }
         thread = nil
+        condition.broadcast()   // stop() waits for this
         condition.unlock()
     }
 

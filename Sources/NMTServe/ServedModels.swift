@@ -64,7 +64,7 @@ public final class ServedModel: @unchecked Sendable {
         source = loaded.sourceVocab.settings.lang
         target = loaded.targetVocab.settings.lang
         let tuned = try DecodingDefaults.load(modelDirectory: loaded.directory)
-        let options = TranslateOptions(beamSize: settings.beam, lengthPenalty: settings.lengthPenalty ?? tuned?.lengthPenalty ?? 0.6,
+        let options = TranslateOptions(beamSize: settings.beam, lengthPenalty: DecodingDefaults.lengthPenalty(given: settings.lengthPenalty, tuned: tuned),
                                        batchSize: settings.maxBatch)
         let translator = try Translator(loaded, options: options)
         batcher = DynamicBatcher(translator: translator, maxBatch: settings.maxBatch, maxWait: settings.maxWaitMilliseconds / 1000,

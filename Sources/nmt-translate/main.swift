@@ -135,7 +135,7 @@ struct NMTTranslate: ParsableCommand {
         let start = Date()
         let loaded = try ModelDirectory.load(model, as: Seq2Seq.self)
         let tuned = try DecodingDefaults.load(modelDirectory: loaded.directory)
-        let alpha = lengthPenalty ?? tuned?.lengthPenalty ?? TranslateOptions().lengthPenalty
+        let alpha = DecodingDefaults.lengthPenalty(given: lengthPenalty, tuned: tuned)
         if lengthPenalty == nil, let tuned, !quiet, tuneLengthPenalty.isEmpty {
             writeStderr("nmt-translate: length penalty \(String(format: "%g", alpha)) from \(DecodingDefaults.path(inModelDirectory: loaded.directory)) (chosen on \(tuned.source))\n")
         }
@@ -216,8 +216,8 @@ struct NMTTranslate: ParsableCommand {
         let src = try Inputs.readLines(tuneLengthPenalty[0], skipInvalid: skipInvalid, console: console)
         let refs = try Inputs.readLines(tuneLengthPenalty[1], skipInvalid: skipInvalid, console: console)
         guard src.count == refs.count else {
-            throw DecodingDefaultsError.lineCountMismatch(source: tuneLengthPenalty[0], sourceLines: src.count,
-                                                          reference: tuneLengthPenalty[1], referenceLines: refs.count)
+            throw TextError.lineCountMismatch(source: tuneLengthPenalty[0], sourceLines: src.count,
+                                              target: tuneLengthPenalty[1], targetLines: refs.count)
         }
         let out = BufferedWriter.standardOutput()
         try out.write("length_penalty\tbleu\n")
