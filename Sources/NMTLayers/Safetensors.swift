@@ -123,6 +123,20 @@ public enum Safetensors {
         return (tensors, metadata)
     }
 
+    /// The tensors' names in the order of their data in the file (the order they were written),
+    /// for tools that rewrite a file tensor by tensor. The file must decode (`decode`).
+    public static func names(inFileOrder bytes: [UInt8]) throws -> [String] {
+        _ = try decode(bytes)
+        var n: UInt64 = 0
+        for i in 0..<8 { n |= UInt64(bytes[i]) << (8 * UInt64(i)) }
+        let dict = try JSONSerialization.jsonObject(with: Data(bytes[8..<(8 + Int(n))])) as! [String: Any]
+        return dict.compactMap { name, value -> (Int, String)? in
+            guard name != "__metadata__", let info = value as? [String: Any],
+                  let offs = info["data_offsets"] as? [Any], let start = (offs.first as? NSNumber)?.intValue else { return nil }
+            return (start, name)
+        }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map(\.1)
+    }
+
     /// Loads every parameter of `arena` from decoded tensors; names and shapes must match.
     /// Values must be finite. Nothing in the arena changes unless every tensor checks out.
     public static func load(_ tensors: [String: SafetensorsEntry], into arena: ParameterArena) throws {

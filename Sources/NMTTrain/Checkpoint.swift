@@ -34,6 +34,8 @@ public struct TrainingState: Codable, Sendable, Equatable {
     public var trainingSeconds = 0.0
     public var targetTokensSeen = 0
     public var finished = false
+    /// With several processes: each rank's dropout generator (as `rng`), by rank; nil for one.
+    public var rankRNG: [[String]]?
 
     public init() {}
 
@@ -53,6 +55,7 @@ public struct TrainingState: Codable, Sendable, Equatable {
         case learningRateHalvings = "learning_rate_halvings"
         case trainingSeconds = "training_seconds"
         case targetTokensSeen = "target_tokens_seen"
+        case rankRNG = "rank_rng"
     }
 }
 
@@ -98,11 +101,16 @@ public enum Checkpoint {
                                                 dir: String, name: String, state: TrainingState? = nil) throws {
         let arena = model.arena
         guard allFinite(arena.values, arena.count) else { throw CheckpointError.nonFinite("the model") }
-        let tmp = join(dir, ".\(name).tmp"), final = join(dir, name), old = join(dir, ".\(name).old")
+        // A name with a directory part (checkpoints/step-N) is saved inside that subdirectory.
+        let slash = name.lastIndex(of: "/")
+        let base = slash.map { join(dir, String(name[..<$0])) } ?? dir
+        let leaf = slash.map { String(name[name.index(after: $0)...]) } ?? name
+        let tmp = join(base, ".\(leaf).tmp"), final = join(base, leaf), old = join(base, ".\(leaf).old")
         let fm = FileManager.default
         do {
             // A run directory that vanished (deleted, unmounted) is not silently made anew.
             guard AtomicFile.fileExists(dir) else { throw CheckpointError.corrupt(path: dir, reason: "the run directory no longer exists") }
+            if base != dir { try AtomicFile.createDirectories(base) }
             try stageHook?(name, "begin")
             try? fm.removeItem(atPath: tmp)
             try write(model, vocabularies: vocabularies, corpus: corpus, to: tmp, name: name, state: state)
@@ -116,7 +124,23 @@ public enum Checkpoint {
         try fm.moveItem(atPath: tmp, toPath: final)
         try? stageHook?(name, "swapped")
         try? fm.removeItem(atPath: old)
-        syncDirectory(dir)
+        syncDirectory(base)
+    }
+
+    /// The subdirectory of a run that holds the checkpoints kept by --keep-checkpoints.
+    public static let keptDirectory = "checkpoints"
+
+    /// The name (relative to the run directory) of the checkpoint kept at `step`.
+    public static func keptName(step: Int) -> String { keptDirectory + "/" + String(format: "step-%07d", step) }
+
+    /// The checkpoints kept in run `dir` (checkpoints/step-N with a config.json), oldest first.
+    public static func kept(_ dir: String) -> [(name: String, step: Int)] {
+        let kd = join(dir, keptDirectory)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: kd)) ?? []
+        return names.compactMap { n -> (String, Int)? in
+            guard n.hasPrefix("step-"), let s = Int(n.dropFirst(5)), AtomicFile.fileExists(join(join(kd, n), ModelDirectory.configFile)) else { return nil }
+            return (n, s)
+        }.sorted { $0.1 < $1.1 }
     }
 
     /// The files of checkpoint `name`, into its temporary directory `tmp`.

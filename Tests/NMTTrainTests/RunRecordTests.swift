@@ -67,6 +67,23 @@ import Testing
         #expect(legacy.settings["max-len"] == "30" && legacy.settings["threads"] == "1" && legacy.settings["max-steps"] == "100")
     }
 
+    /// A record written before --keep-checkpoints existed loads with it off, and may take it at resume.
+    @Test func recordWithoutKeepCheckpointsLoads() throws {
+        let dir = makeTemporaryDirectory(prefix: "nmt-run")
+        var record = RunRecord(task: .translation, train: ["s", "t"], valid: [], maxLength: 80, options: TrainerOptions())
+        try record.save(dir)
+        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/run.json"))) as! [String: Any]
+        var options = json["options"] as! [String: Any]
+        #expect(options["keepCheckpoints"] as? Int == 0)
+        options["keepCheckpoints"] = nil
+        json["options"] = options
+        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: dir + "/run.json"))
+        record = try RunRecord.load(dir, task: .translation)
+        #expect(record.options.keepCheckpoints == 0)
+        let resumed = try record.settings.resumed(given: ["keep-checkpoints": "3"], resetLearningRate: false)
+        #expect(resumed.applied(to: record.options).keepCheckpoints == 3)
+    }
+
     @Test func version1TranslationRecordIsMigrated() throws {
         let dir = makeTemporaryDirectory(prefix: "nmt-run")
         // Written before emaDecay existed and before the record had a version.
