@@ -14,6 +14,8 @@ import PackageDescription
 //   NMTStore      model directories: one versioned config, one loader keyed by task ← NMTModel
 //   NMTInference  Translator, scorers, Filler, n-gram baselines, attention SVG ← NMTStore, NMTDecode, NMTMetrics
 //   NMTTrain      batching, the training loop, Adam, checkpoints, run records ← NMTStore, NMTMetrics
+//   CMPI          plain-C shim over Open MPI (mpi.h in its .c only; flags from COpenMPI's pkg-config)
+//   NMTDistributed  data-parallel training: NMTTrain's Collective on MPI       ← NMTTrain, CMPI
 //   NMTCLI        what the executables share: stderr, broken pipes, one error style
 //   NMTServe      nmt-serve's APIs, dynamic batching, limits, page, config file (Hummingbird, Yams) ← NMTInference
 // nmt-translate and nmt-fill never link NMTTrain.
@@ -60,6 +62,9 @@ let package = Package(
         ),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // Open MPI's flags (pkg-config ompi-c) for the plain-C shim CMPI, which alone includes mpi.h.
+        .systemLibrary(name: "COpenMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
+        .target(name: "CMPI", dependencies: ["COpenMPI"]),
         // The CPU's features (cpuid) and the two matrix-product engines, OpenBLAS and oneDNN
         // (Debian's libdnnl-dev, whose OpenMP team is libgomp's).
         .target(
@@ -76,10 +81,11 @@ let package = Package(
         .target(name: "NMTStore", dependencies: ["NMTModel"]),
         .target(name: "NMTInference", dependencies: ["NMTStore", "NMTDecode", "NMTMetrics"]),
         .target(name: "NMTTrain", dependencies: ["NMTStore", "NMTMetrics"]),
+        .target(name: "NMTDistributed", dependencies: ["NMTTrain", "CMPI"]),
         .target(name: "NMTCLI", dependencies: ["NMTText", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "nmt-train",
-            dependencies: ["NMTTrain", "NMTInference", "NMTCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["NMTTrain", "NMTDistributed", "NMTInference", "NMTCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "nmt-translate",

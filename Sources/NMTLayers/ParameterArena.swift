@@ -183,6 +183,9 @@ public final class ParameterArena {
     }
 
     /// True when every gradient is finite.
+    /// Multiplies every gradient by `alpha`.
+    public func scaleGrads(by alpha: Float) { scale(grads, count: count, by: alpha) }
+
     public func gradsAreFinite() -> Bool {
         for i in 0..<count where !grads[i].isFinite { return false }
         return true

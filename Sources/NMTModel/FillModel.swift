@@ -154,8 +154,9 @@ public final class FillModel {
 
     /// Forward and backward; parameter gradients accumulated (+=), loss averaged over targets.
     @discardableResult
-    public func trainStep(_ batch: FillBatch, rng: inout RNG) -> LossResult {
-        run(batch, rng: &rng, training: true, backward: true)
+    /// `gradScale` multiplies the loss's gradient (default 1 / the batch's target count: the mean).
+    public func trainStep(_ batch: FillBatch, rng: inout RNG, gradScale: Float? = nil) -> LossResult {
+        run(batch, rng: &rng, training: true, backward: true, gradScale: gradScale)
     }
 
     /// Loss sums without dropout, masking or gradients.
@@ -243,7 +244,7 @@ public final class FillModel {
 
     /// Forward (and optionally backward) with explicit control of dropout, for tests.
     @discardableResult
-    public func run(_ batch: FillBatch, rng: inout RNG, training: Bool, backward: Bool) -> LossResult {
+    public func run(_ batch: FillBatch, rng: inout RNG, training: Bool, backward: Bool, gradScale: Float? = nil) -> LossResult {
         let B = batch.size, T = batch.steps, E = config.embedding, H = config.hidden, V = config.vocab
         let C = config.contextSize, P = config.preOutput, L = config.layers
         let (ctx, h) = forwardContext(batch, rng: &rng, training: training)
@@ -253,7 +254,7 @@ public final class FillModel {
         let tokens = golds.reduce(0) { $0 + ($1 == SpecialIds.pad ? 0 : 1) }
         let result = golds.withUnsafeBufferPointer {
             SoftmaxCrossEntropy.forwardBackward(logits: logits, targets: $0, smoothing: config.labelSmoothing,
-                                                gradScale: 1 / Float(max(tokens, 1)), writeGradient: backward,
+                                                gradScale: gradScale ?? 1 / Float(max(tokens, 1)), writeGradient: backward,
                                                 paddingId: SpecialIds.pad)
         }
         guard backward else { return result }

@@ -108,8 +108,9 @@ public final class LanguageModel {
     }
 
     @discardableResult
-    public func trainStep(_ batch: LMBatch, rng: inout RNG) -> LossResult {
-        run(batch, rng: &rng, training: true, backward: true)
+    /// `gradScale` multiplies the loss's gradient (default 1 / the batch's target count: the mean).
+    public func trainStep(_ batch: LMBatch, rng: inout RNG, gradScale: Float? = nil) -> LossResult {
+        run(batch, rng: &rng, training: true, backward: true, gradScale: gradScale)
     }
 
     /// Loss sums without dropout or gradients.
@@ -137,7 +138,7 @@ public final class LanguageModel {
 
     /// Forward (and optionally backward) with explicit control of dropout, for tests.
     @discardableResult
-    public func run(_ batch: LMBatch, rng: inout RNG, training: Bool, backward: Bool) -> LossResult {
+    public func run(_ batch: LMBatch, rng: inout RNG, training: Bool, backward: Bool, gradScale: Float? = nil) -> LossResult {
         let B = batch.size, T = batch.steps, E = config.embedding, H = config.hidden
         precondition(B > 0 && batch.output.count == T * B)
         let top = forward(batch, rng: &rng, training: training)
@@ -145,7 +146,7 @@ public final class LanguageModel {
         let tokens = batch.tokens
         let result = batch.output.withUnsafeBufferPointer {
             SoftmaxCrossEntropy.forwardBackward(logits: logits, targets: $0, smoothing: config.labelSmoothing,
-                                                gradScale: 1 / Float(max(tokens, 1)), writeGradient: backward,
+                                                gradScale: gradScale ?? 1 / Float(max(tokens, 1)), writeGradient: backward,
                                                 paddingId: SpecialIds.pad)
         }
         guard backward else { return result }

@@ -121,8 +121,9 @@ public final class Seq2Seq {
     /// Forward and backward over one batch; parameter gradients are accumulated (+=).
     /// Returns the loss sums over the batch's real target tokens.
     @discardableResult
-    public func trainStep(_ batch: Seq2SeqBatch, rng: inout RNG) -> LossResult {
-        run(batch, rng: &rng, training: true, backward: true)
+    /// `gradScale` multiplies the loss's gradient (default 1 / the batch's target count: the mean).
+    public func trainStep(_ batch: Seq2SeqBatch, rng: inout RNG, gradScale: Float? = nil) -> LossResult {
+        run(batch, rng: &rng, training: true, backward: true, gradScale: gradScale)
     }
 
     /// Loss of a batch without dropout and without gradients.
@@ -133,7 +134,7 @@ public final class Seq2Seq {
 
     /// Forward (and optionally backward) with explicit control of dropout, for tests.
     @discardableResult
-    public func run(_ batch: Seq2SeqBatch, rng: inout RNG, training: Bool, backward: Bool) -> LossResult {
+    public func run(_ batch: Seq2SeqBatch, rng: inout RNG, training: Bool, backward: Bool, gradScale: Float? = nil) -> LossResult {
         let B = batch.size, Tx = batch.sourceSteps, Ty = batch.targetSteps
         let E = config.embedding, V = config.targetVocab
         precondition(B > 0 && Tx * B == batch.sourceIds.count && Ty * B == batch.targetInput.count
@@ -160,7 +161,7 @@ public final class Seq2Seq {
         let tokens = batch.targetLengths.reduce(0, +)
         let result = batch.targetOutput.withUnsafeBufferPointer {
             SoftmaxCrossEntropy.forwardBackward(logits: logits, targets: $0, smoothing: config.labelSmoothing,
-                                                gradScale: 1 / Float(max(tokens, 1)), writeGradient: backward,
+                                                gradScale: gradScale ?? 1 / Float(max(tokens, 1)), writeGradient: backward,
                                                 paddingId: SpecialIds.pad)
         }
         guard backward else { return result }

@@ -18,7 +18,7 @@ public protocol MonolingualModel: StoredModel {
     associatedtype Batch
     /// The batch of these sentences (word ids without <s>/</s>) in this order.
     static func batch(_ sentences: [[Int32]]) -> Batch
-    func trainStep(_ batch: Batch, rng: inout RNG) -> LossResult
+    func trainStep(_ batch: Batch, rng: inout RNG, gradScale: Float?) -> LossResult
     func evaluate(_ batch: Batch) -> LossResult
     /// How validation lines name the perplexity ("fill ppl").
     static var perplexityLabel: String { get }
@@ -57,18 +57,19 @@ public final class MonolingualTrainer<Model: MonolingualModel>: TrainingLoop {
     let valid: MonolingualData?
 
     public init(model: Model, vocab: Vocabulary, corpus: [String], train: MonolingualData, valid: MonolingualData?,
-                options: TrainerOptions, outputDir: String, state: TrainingState? = nil) throws {
+                options: TrainerOptions, outputDir: String, state: TrainingState? = nil,
+                collective: Collective = SingleProcess()) throws {
         self.model = model
         self.vocab = vocab
         self.corpus = corpus
         self.data = train
         self.valid = valid
         try super.init(arena: model.arena, batcher: train.batcher(batchTokens: options.batchTokens),
-                       options: options, outputDir: outputDir, state: state)
+                       options: options, outputDir: outputDir, state: state, collective: collective)
     }
 
-    override func trainStep(_ indices: [Int], rng: inout RNG) -> LossResult {
-        model.trainStep(Model.batch(data.longestFirst(indices)), rng: &rng)
+    override func trainStep(_ indices: [Int], rng: inout RNG, gradScale: Float?) -> LossResult {
+        model.trainStep(Model.batch(data.longestFirst(indices)), rng: &rng, gradScale: gradScale)
     }
 
     override func save(name: String, state: TrainingState?) throws {

@@ -9,7 +9,8 @@
 //    "arithmetic": {"threads": N, "kernels": "generic" | "avx2" | "avx512"}: what the sums ran on;
 //                  absent in records written before it existed,
 //    "command": every option of the command, by flag name, with the value the run uses
-//               (RunSettings; absent in version 2, which `settings` completes from what it holds)}
+//               (RunSettings; absent in version 2, which `settings` completes from what it holds),
+//    "ranks": the number of processes (mpirun -np N) that train it; absent for one}
 //
 // Version 1 (before the tasks shared it) is read by `migrate`; version 2 lacks only "command".
 
@@ -32,6 +33,8 @@ public struct RunRecord: Codable, Sendable, Equatable {
     public var arithmetic: Arithmetic?
     /// Every option of the command that started the run (or resumed it last), by flag name.
     public var command: [String: String]?
+    /// The number of processes that train the run (data-parallel over MPI); nil: one.
+    public var ranks: Int?
 
     /// What a run's floating-point sums depend on besides its data and options: the engines'
     /// thread count and the instruction-set level (Kernels.path). A run resumed with other
@@ -70,7 +73,7 @@ public struct RunRecord: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case version, task, train, valid, options, arithmetic, command
+        case version, task, train, valid, options, arithmetic, command, ranks
         case maxLength = "max_length"
     }
 
@@ -96,6 +99,10 @@ public struct RunRecord: Codable, Sendable, Equatable {
                 throw CheckpointError.corrupt(path: path, reason: "run format version \(version) is newer than this program (\(currentVersion))")
             }
             if version == 1 { json = migrate(json) }
+            if var options = json["options"] as? [String: Any] {
+                for (key, value) in TrainerOptions.addedDefaults where options[key] == nil { options[key] = value }
+                json["options"] = options
+            }
             record = try JSONDecoder().decode(RunRecord.self, from: JSONSerialization.data(withJSONObject: json))
         } catch let e as CheckpointError {
             throw e

@@ -16,7 +16,8 @@ public struct RunSettings: Sendable, Equatable {
     public init(_ values: [String: String]) { self.values = values }
 
     /// Options a resumed run may take anew.
-    public static let mayChange: [String] = ["max-minutes", "max-steps", "max-epochs", "valid-every", "log-every", "threads"]
+    public static let mayChange: [String] = ["max-minutes", "max-steps", "max-epochs", "valid-every", "log-every", "threads",
+                                             "keep-checkpoints"]
     /// The option that needs `--reset-learning-rate` to change.
     public static let learningRate = "learning-rate"
 
@@ -79,6 +80,7 @@ public struct RunSettings: Sendable, Equatable {
         field("max-steps", \.maxSteps), field("learning-rate", \.learningRate), field("clip-norm", \.clipNorm),
         field("patience", \.patience), field("early-stop", \.earlyStop), field("valid-every", \.validEvery),
         field("log-every", \.logEvery), field("seed", \.seed), field("ema-decay", \.emaDecay),
+        field("keep-checkpoints", \.keepCheckpoints), field("accum", \.accum),
     ]
 
     static func field<T: LosslessStringConvertible>(_ key: String, _ path: WritableKeyPath<TrainerOptions, T> & Sendable) -> Field {

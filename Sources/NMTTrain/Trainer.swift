@@ -21,19 +21,20 @@ public final class Trainer: TrainingLoop {
     let validBatcher: Batcher?
 
     public init(model: Seq2Seq, sourceVocab: Vocabulary, targetVocab: Vocabulary, train: ParallelData,
-                valid: ParallelData?, options: TrainerOptions, outputDir: String, state: TrainingState? = nil) throws {
+                valid: ParallelData?, options: TrainerOptions, outputDir: String, state: TrainingState? = nil,
+                collective: Collective = SingleProcess()) throws {
         self.model = model
         self.sourceVocab = sourceVocab
         self.targetVocab = targetVocab
         self.valid = valid
         validBatcher = valid.map { Batcher(pairs: $0.pairs, batchTokens: options.batchTokens) }
         try super.init(arena: model.arena, batcher: Batcher(pairs: train.pairs, batchTokens: options.batchTokens),
-                       options: options, outputDir: outputDir, state: state)
+                       options: options, outputDir: outputDir, state: state, collective: collective)
         tokenUnit = "tgt tok/s"
     }
 
-    override func trainStep(_ indices: [Int], rng: inout RNG) -> LossResult {
-        model.trainStep(batcher.batch(indices).seq2seqBatch, rng: &rng)
+    override func trainStep(_ indices: [Int], rng: inout RNG, gradScale: Float?) -> LossResult {
+        model.trainStep(batcher.batch(indices).seq2seqBatch, rng: &rng, gradScale: gradScale)
     }
 
     override func save(name: String, state: TrainingState?) throws {

@@ -34,7 +34,16 @@ public struct TrainerOptions: Codable, Sendable, Equatable {
     /// min(emaDecay, (1 + t) / (10 + t)). Validation measures the raw and the averaged weights
     /// and keeps the better as best/.
     public var emaDecay: Float = 0
+    /// Validation checkpoints kept in checkpoints/step-N (the weights each validation judged
+    /// better, as for best/), the newest N; for `nmt-train average` (0: none).
+    public var keepCheckpoints = 0
+    /// Batches per process and update (gradient accumulation): an update's global batch is
+    /// accum × processes consecutive batches of the seeded order.
+    public var accum = 1
     public init() {}
+
+    /// Options added after run records existed, with the value a run that lacks them had.
+    static var addedDefaults: [String: Any] { ["keepCheckpoints": 0, "accum": 1] }
 
     /// Values for options that a version 1 run.json may lack (they did not exist when it was
     /// written, so the run had them off or at these values).
@@ -43,7 +52,7 @@ public struct TrainerOptions: Codable, Sendable, Equatable {
         return ["batchTokens": d.batchTokens, "maxEpochs": d.maxEpochs, "maxMinutes": d.maxMinutes, "maxSteps": d.maxSteps,
                 "learningRate": d.learningRate, "clipNorm": d.clipNorm, "patience": d.patience, "earlyStop": d.earlyStop,
                 "minLearningRate": d.minLearningRate, "validEvery": d.validEvery, "logEvery": d.logEvery, "seed": d.seed,
-                "maxBadBatches": d.maxBadBatches, "emaDecay": 0]
+                "maxBadBatches": d.maxBadBatches, "emaDecay": 0].merging(addedDefaults) { a, _ in a }
     }
 }
 
@@ -80,27 +89,44 @@ public class TrainingLoop {
 
     let arena: ParameterArena
     let batcher: Batcher
+    /// The processes of the run (one without MPI); rank 0 alone validates, logs and saves.
+    public let collective: Collective
+    /// Test seam (nmt-train's hidden --debug-accum-as-one-batch): a single process trains each
+    /// update's batches as one batch (their union) instead of accumulating them one by one.
+    public var accumulateAsOneBatch = false
+    /// Every this many updates, the processes compare a hash of their weights (0: never).
+    public var checkSyncEvery = 0
     var adam: Adam
     var log: BufferedWriter?
     /// How the logs name the tokens counted for tokens/s.
     var tokenUnit = "tok/s"
 
-    init(arena: ParameterArena, batcher: Batcher, options: TrainerOptions, outputDir: String, state: TrainingState?) throws {
+    init(arena: ParameterArena, batcher: Batcher, options: TrainerOptions, outputDir: String, state: TrainingState?,
+         collective: Collective) throws {
         self.arena = arena
         self.batcher = batcher
+        self.collective = collective
         self.options = options
         self.outputDir = outputDir
         if let state {
             self.state = state
         } else {
             var s = TrainingState()
-            s.rngState = RNG(seed: options.seed &+ 0xD0)
+            s.rngState = RNG(seed: options.seed &+ 0xD0 &+ UInt64(collective.rank) &* 0x9E37_79B9_7F4A_7C15)
             s.learningRate = options.learningRate
             self.state = s
         }
         adam = Adam(AdamConfig(learningRate: self.state.learningRate))
         adam.step = self.state.adamStep
         if options.emaDecay > 0 { arena.enableAverage() }
+        if let state {
+            let recorded = state.rankRNG?.count ?? 1
+            guard recorded == collective.size else {
+                throw CollectiveError.rankCount(dir: outputDir, recorded: recorded, now: collective.size)
+            }
+            if let words = state.rankRNG { self.state.rng = words[collective.rank] }
+        }
+        guard collective.rank == 0 else { return }   // the other ranks write nothing
         try AtomicFile.createDirectories(outputDir)
         let logPath = ModelDirectory.join(outputDir, "train.log.jsonl")
         if state != nil { try TrainingLoop.trimLog(logPath, after: self.state.step) }
@@ -110,11 +136,14 @@ public class TrainingLoop {
     /// Fault injection (nmt-train's hidden --debug-kill-at-step): SIGKILL itself right after
     /// this step's update, before anything of the step is saved (0: never).
     public var killAtStep = 0
+    /// The rank that kills itself at `killAtStep` (for the test of a rank that dies).
+    public var killRank = 0
 
     // MARK: what a subclass supplies
 
     /// Forward and backward on the batch of these example indices (gradients accumulate).
-    func trainStep(_ indices: [Int], rng: inout RNG) -> LossResult { fatalError("trainStep not overridden") }
+    /// `gradScale` nil: the gradient of the batch's mean loss; else of its sum times gradScale.
+    func trainStep(_ indices: [Int], rng: inout RNG, gradScale: Float?) -> LossResult { fatalError("trainStep not overridden") }
     /// Measures the model as it is now (nil without validation data).
     func measure() -> ValidationResult? { fatalError("measure not overridden") }
     /// Saves the model as `<outputDir>/<name>`, with the training state when given.
@@ -168,16 +197,44 @@ public class TrainingLoop {
         var windowStart = clock.now
         var stopReason: String?
 
+        // With several processes, a stop (signal, time budget) is agreed on through each update's
+        // sums and takes effect before the next update, so that every rank stops at the same step.
+        var agreedStop: String?
+        let group = collective.size * max(options.accum, 1)
         epochs: while state.epoch < options.maxEpochs && !state.finished {
             let plan = batcher.epochPlan(seed: options.seed, epoch: state.epoch)
             while state.batchInEpoch < plan.count {
-                if stopRequested.isSet { stopReason = "stop requested"; break epochs }
                 if options.maxSteps > 0 && state.step >= options.maxSteps { stopReason = "step budget"; break epochs }
-                if options.maxMinutes > 0 && elapsed() >= options.maxMinutes * 60 { stopReason = "time budget"; break epochs }
-                let indices = plan[state.batchInEpoch]
-                state.batchInEpoch += 1
+                if collective.size == 1 {
+                    if stopRequested.isSet { stopReason = "stop requested"; break epochs }
+                    if options.maxMinutes > 0 && elapsed() >= options.maxMinutes * 60 { stopReason = "time budget"; break epochs }
+                } else if let agreedStop { stopReason = agreedStop; break epochs }
+                let first = state.batchInEpoch
+                state.batchInEpoch = min(first + group, plan.count)
                 arena.zeroGrads()
-                let result = trainStep(indices, rng: &rng)
+                var result: LossResult
+                if group == 1 {
+                    result = trainStep(plan[first], rng: &rng, gradScale: nil)
+                } else {
+                    let mine = Self.share(first..<state.batchInEpoch, rank: collective.rank, accum: max(options.accum, 1))
+                    if accumulateAsOneBatch && collective.size == 1 {
+                        result = trainStep(mine.flatMap { plan[$0] }, rng: &rng, gradScale: nil)
+                    } else {
+                        result = LossResult()
+                        for b in mine {
+                            let r = trainStep(plan[b], rng: &rng, gradScale: 1)
+                            result.loss += r.loss; result.nll += r.nll; result.tokens += r.tokens
+                        }
+                        var sums: [Double] = [result.loss, result.nll, Double(result.tokens),
+                                    stopRequested.isSet ? 1 : 0,
+                                    options.maxMinutes > 0 && elapsed() >= options.maxMinutes * 60 ? 1 : 0]
+                        try collective.sum(arena.grads, count: arena.count)
+                        try collective.sum(&sums)
+                        result = LossResult(loss: sums[0], nll: sums[1], tokens: Int(sums[2]))
+                        arena.scaleGrads(by: 1 / Float(max(result.tokens, 1)))
+                        if sums[3] > 0 { agreedStop = "stop requested" } else if sums[4] > 0 { agreedStop = "time budget" }
+                    }
+                }
                 if !result.loss.isFinite || !arena.gradsAreFinite() {
                     badInARow += 1
                     observer?.logLine("warning: step \(state.step + 1): non-finite loss or gradient; batch skipped")
@@ -195,7 +252,8 @@ public class TrainingLoop {
                     let t = Float(state.step)
                     arena.updateAverage(decay: min(options.emaDecay, (1 + t) / (10 + t)))
                 }
-                if state.step == killAtStep { kill(getpid(), SIGKILL) }
+                if state.step == killAtStep && killRank == collective.rank { kill(getpid(), SIGKILL) }
+                if checkSyncEvery > 0 && collective.size > 1 && state.step % checkSyncEvery == 0 { try checkSync() }
                 state.targetTokensSeen += result.tokens
                 windowLoss += result.nll
                 windowTokens += result.tokens
@@ -241,9 +299,61 @@ public class TrainingLoop {
         return state
     }
 
-    /// Saves last/: the raw weights, Adam's moments, the moving average and the state.
+    /// Saves last/: the raw weights, Adam's moments, the moving average and the state (with
+    /// several processes, every rank's dropout generator; rank 0 writes). Called on all ranks.
     public func saveLast() throws {
+        try gatherRankRNG()
+        if collective.rank == 0 { try writeLast() }
+    }
+
+    func writeLast() throws {
         try save(name: "last", state: state)
+    }
+
+    /// With several processes: every rank's dropout generator into state.rankRNG (on all ranks).
+    func gatherRankRNG() throws {
+        guard collective.size > 1 else { return }
+        let mine = state.rng.map { UInt64($0, radix: 16)! }
+        var words = [UInt64](repeating: 0, count: collective.size * mine.count)
+        for (i, w) in mine.enumerated() { words[collective.rank * mine.count + i] = w }
+        try collective.sum(&words)
+        state.rankRNG = (0..<collective.size).map { r in
+            words[(r * mine.count)..<((r + 1) * mine.count)].map { String($0, radix: 16) }
+        }
+    }
+
+    /// Rank `rank`'s batches among `group` (an update's consecutive batches of the plan):
+    /// `accum` consecutive ones, rank 0 first; fewer, or none, at the end of an epoch.
+    static func share(_ group: Range<Int>, rank: Int, accum: Int) -> [Int] {
+        let lo = min(group.lowerBound + rank * accum, group.upperBound)
+        return Array(lo..<min(lo + accum, group.upperBound))
+    }
+
+    /// Compares a hash of the weights (and of the moving average) across ranks; throws if any differs.
+    func checkSync() throws {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        func mix(_ p: UnsafeMutablePointer<Float>) {
+            UnsafeRawPointer(p).withMemoryRebound(to: UInt32.self, capacity: arena.count) { w in
+                for i in 0..<arena.count { h = (h ^ UInt64(w[i])) &* 0x0000_0100_0000_01B3 }
+            }
+        }
+        mix(arena.values)
+        if let a = arena.average { mix(a) }
+        var all = [UInt64](repeating: 0, count: collective.size)
+        all[collective.rank] = h
+        try collective.sum(&all)
+        let differ = all.indices.filter { all[$0] != all[0] }
+        guard differ.isEmpty else { throw CollectiveError.outOfSync(step: state.step, ranks: differ) }
+    }
+
+    /// Saves the weights as they are now as checkpoints/step-N and removes all but the newest
+    /// `keepCheckpoints` there.
+    func keepCheckpoint() throws {
+        let dir = ModelDirectory.join(outputDir, Checkpoint.keptDirectory)
+        try save(name: Checkpoint.keptName(step: state.step), state: nil)
+        for old in Checkpoint.kept(outputDir).dropLast(options.keepCheckpoints) {
+            try? FileManager.default.removeItem(atPath: ModelDirectory.join(dir, old.name))
+        }
     }
 
     /// Validates; keeps best/, halves the learning rate after `patience` validations without
@@ -251,10 +361,26 @@ public class TrainingLoop {
     /// weights are measured; the better of the two (on the validation score) is the candidate
     /// for best/, and both sets of figures are logged.
     func validateAndSave() throws {
+        try gatherRankRNG()
+        if collective.rank == 0 { try validateAndSaveHere() }
+        guard collective.size > 1 else { return }
+        // Rank 0's decisions, for every rank: the learning rate and whether to stop.
+        var decisions: [Double] = [Double(state.learningRate), state.finished ? 1 : 0, Double(state.validationsWithoutImprovement),
+                         Double(state.learningRateHalvings), Double(state.bestStep), state.bestScore ?? .nan]
+        try collective.broadcast(&decisions)
+        state.learningRate = Float(decisions[0])
+        state.finished = decisions[1] != 0
+        state.validationsWithoutImprovement = Int(decisions[2])
+        state.learningRateHalvings = Int(decisions[3])
+        state.bestStep = Int(decisions[4])
+        state.bestScore = decisions[5].isNaN ? nil : decisions[5]
+    }
+
+    func validateAndSaveHere() throws {
         let clock = ContinuousClock()
         let t0 = clock.now
         guard let raw = measure() else {
-            try saveLast()
+            try writeLast()
             return
         }
         var averaged: ValidationResult?
@@ -266,6 +392,11 @@ public class TrainingLoop {
         let useAverage = averaged.map { $0.score > raw.score } ?? false
         let result = useAverage ? averaged! : raw
         let improved = state.bestScore.map { result.score > $0 } ?? true
+        if options.keepCheckpoints > 0 {
+            if useAverage { arena.swapAverage() }
+            defer { if useAverage { arena.swapAverage() } }
+            try keepCheckpoint()
+        }
         if improved {
             state.bestScore = result.score
             state.bestStep = state.step
@@ -295,7 +426,7 @@ public class TrainingLoop {
         let figures = averaged.map { "\(raw.text); averaged weights: \($0.text)" + (useAverage ? " ←" : "") } ?? raw.text
         observer?.logLine("validation \(position) (step \(state.step)): " + figures
                           + (improved ? "  (best)" : "") + String(format: "  [%.1f s]", secs))
-        try saveLast()
+        try writeLast()
     }
 }
 

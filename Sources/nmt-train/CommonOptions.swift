@@ -4,6 +4,7 @@
 import ArgumentParser
 import Foundation
 import NMTCLI
+import NMTDistributed
 import NMTStore
 import NMTTensor
 import NMTText
@@ -16,12 +17,18 @@ struct CommonTrainingOptions: ParsableArguments {
     @Option(help: "Stop after this many validations without improvement.") var earlyStop = TrainerOptions().earlyStop
     @Option(help: "Keep an exponential moving average of the weights with this decay per step; validation measures it beside the raw weights and keeps the better as best/ (0: off; default 0.999 for translation, 0 for fill).")
     var emaDecay: Float?
+    @Option(help: "Keep the weights of the last N validations in checkpoints/ (for nmt-train average; 0: none).")
+    var keepCheckpoints = 0
     @Option(help: "Time budget in minutes (0: none).") var maxMinutes: Double = 0
     @Option(help: "Step budget (0: none).") var maxSteps = 0
     @Option(help: "Also validate every N steps (0: once per epoch).") var validEvery = 0
     @Option(help: "Log every N steps.") var logEvery = 100
     @Option(help: "Random seed.") var seed: UInt64 = 1
     @Option(help: "Threads for matrix products.") var threads = 2
+    @Option(help: "Accumulate the gradients of N batches per update (per process under mpirun): the update's batch grows N-fold without memory.")
+    var accum = 1
+    @Option(help: "Under mpirun: every N updates, check that all processes hold the same weights (0: never).")
+    var checkSync = 0
     @Flag(help: "Skip lines with invalid UTF-8 (counted) instead of stopping.") var skipInvalid = false
     @Flag(help: "Print nothing but errors.") var quiet = false
     @Flag(help: "With --resume: continue at the --learning-rate given (or the run's first rate) instead of the run's current one.")
@@ -35,9 +42,16 @@ struct CommonTrainingOptions: ParsableArguments {
     @Option(help: .hidden) var debugCheckpointDelayMs = 0
     // …and a write of last/ that fails at a stage as on a full disk ("N" or "N:stage", default complete).
     @Option(help: .hidden) var debugFailCheckpoint: String?
+    // …the rank that kills itself at --debug-kill-at-step (mpirun tests), and a single process
+    // training each update's --accum batches as one batch (their union), for the equivalence tests.
+    @Option(help: .hidden) var debugKillRank = 0
+    @Flag(help: .hidden) var debugAccumAsOneBatch = false
 
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard keepCheckpoints >= 0 else { throw ValidationError("--keep-checkpoints must be 0 or more") }
+        guard accum >= 1 else { throw ValidationError("--accum must be at least 1") }
+        guard checkSync >= 0 else { throw ValidationError("--check-sync must be 0 or more") }
         if let spec = debugKillInCheckpoint, point(spec, default: "old-moved") == nil {
             throw ValidationError("--debug-kill-in-checkpoint N[:STAGE], STAGE one of \(Checkpoint.stages.joined(separator: " "))")
         }
@@ -56,6 +70,9 @@ struct CommonTrainingOptions: ParsableArguments {
     /// Arms the hidden fault-injection options on `loop` and on checkpoint writes.
     func armFaults(_ loop: TrainingLoop) {
         loop.killAtStep = debugKillAtStep
+        loop.killRank = debugKillRank
+        loop.accumulateAsOneBatch = debugAccumAsOneBatch
+        loop.checkSyncEvery = checkSync
         let kill = debugKillInCheckpoint.flatMap { point($0, default: "old-moved") }
         let fail = debugFailCheckpoint.flatMap { point($0, default: "complete") }
         let delay = UInt32(max(0, debugCheckpointDelayMs)) * 1000
@@ -87,9 +104,33 @@ struct CommonTrainingOptions: ParsableArguments {
         o.maxSteps = maxSteps; o.learningRate = learningRate; o.clipNorm = clipNorm
         o.patience = patience; o.earlyStop = earlyStop; o.validEvery = validEvery
         o.logEvery = logEvery; o.seed = seed; o.emaDecay = emaDecay ?? defaultEMA
+        o.keepCheckpoints = keepCheckpoints
+        o.accum = accum
         return o
     }
 
+}
+
+/// The processes of this run: MPI's when mpirun started this one, else this one alone.
+nonisolated(unsafe) var runProcesses: Collective = SingleProcess()
+/// True in the process that writes files and logs (the only one without mpirun; rank 0 with it).
+var writesFiles: Bool { runProcesses.rank == 0 }
+
+extension CommonTrainingOptions {
+    /// Joins the job's processes when mpirun started this one (MPI is initialized here, once);
+    /// a plain nmt-train runs alone and never touches MPI.
+    func startProcesses() {
+        guard MPICollective.launchedByMPI, runProcesses is SingleProcess else { return }
+        do { runProcesses = try MPICollective.start() } catch { console.fail("\(error)") }
+    }
+
+    /// The log line that says how the run computes: kernels, threads, processes.
+    var arithmeticLine: String {
+        var s = "\(Kernels.summary), \(BLASThreads.count) thread(s)"
+        if runProcesses.size > 1 { s += "; \(runProcesses.size) processes (MPI), each update sums \(runProcesses.size * accum) batches" }
+        else if accum > 1 { s += "; each update accumulates \(accum) batches" }
+        return s
+    }
 }
 
 /// Ends the process on a training error: one line; a checkpoint that could not be written says
@@ -115,6 +156,9 @@ func absolutePath(_ p: String) -> String {
 func recordForResume(_ dir: String, task: ModelTask) throws -> RunRecord {
     guard Checkpoint.isResumable(dir) else { console.fail("\(dir): nothing to resume (no last/\(Checkpoint.stateFile))") }
     let record = try RunRecord.load(dir, task: task)
+    if (record.ranks ?? 1) != runProcesses.size {
+        console.fail("\(CollectiveError.rankCount(dir: dir, recorded: record.ranks ?? 1, now: runProcesses.size))")
+    }
     if let level = record.arithmetic?.kernels { _ = Kernels.prefer(level) }
     return record
 }
@@ -139,7 +183,7 @@ func resumedSettings(_ dir: String, record: inout RunRecord, state: inout Traini
     BLASThreads.set(effective["threads"].flatMap { Int($0) } ?? common.threads)
     record.options = effective.applied(to: record.options)
     record.command = effective.values
-    try record.save(dir)
+    if writesFiles { try record.save(dir) }
     if common.resetLearningRate {
         state.learningRate = record.options.learningRate
         observer.logLine("learning rate reset to \(state.learningRate)")
@@ -152,6 +196,7 @@ func resumedSettings(_ dir: String, record: inout RunRecord, state: inout Traini
 /// Refuses an output directory that holds a run (resume it instead) or other files (without
 /// --force), then creates it and checks that it is writable.
 func prepareOutputDirectory(_ outDir: String, force: Bool) throws {
+    guard writesFiles else { return }
     if FileManager.default.fileExists(atPath: outDir) {
         if Checkpoint.isResumable(outDir) && !force {
             console.fail("\(outDir) holds a training run; continue it with --resume \(outDir), or pass --force to start over")

@@ -79,7 +79,8 @@ struct FillTrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        let observer = ConsoleObserver(quiet: common.quiet)
+        common.startProcesses()
+        let observer = ConsoleObserver(quiet: common.quiet || !writesFiles)
         do {
             if let resume {
                 let r = try MonolingualRun.resume(resume, as: FillModel.self, now: settings(),

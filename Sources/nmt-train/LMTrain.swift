@@ -96,7 +96,8 @@ struct LMTrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        let observer = ConsoleObserver(quiet: common.quiet)
+        common.startProcesses()
+        let observer = ConsoleObserver(quiet: common.quiet || !writesFiles)
         do {
             if let resume {
                 let r = try MonolingualRun.resume(resume, as: LanguageModel.self, now: settings(),

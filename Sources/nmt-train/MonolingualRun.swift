@@ -60,7 +60,7 @@ enum MonolingualRun {
             let tok = try Tokenizer(settings: builder.settings)
             for c in corpus { try builder.addFile(c, tokenizer: tok, skipInvalidUTF8: common.skipInvalid) }
             v = try build(builder)
-            try v.write(to: ModelDirectory.join(outDir, "text.vocab"), force: true)
+            if writesFiles { try v.write(to: ModelDirectory.join(outDir, "text.vocab"), force: true) }
         }
         if let lang, lang != v.settings.lang {
             observer.logLine("warning: --lang \(lang) but the vocabulary's tokenizer language is \(v.settings.lang)")
@@ -72,9 +72,10 @@ enum MonolingualRun {
     /// n-gram baselines), saved in `outDir`.
     static func newRecord(task: ModelTask, corpus: [String], valid: String?, maxLength: Int, options: TrainerOptions,
                           command: [String: String], outDir: String) throws -> RunRecord {
-        let record = RunRecord(task: task, train: corpus.map(absolutePath), valid: valid.map { [absolutePath($0)] } ?? [],
+        var record = RunRecord(task: task, train: corpus.map(absolutePath), valid: valid.map { [absolutePath($0)] } ?? [],
                                maxLength: maxLength, options: options, command: command)
-        try record.save(outDir)
+        record.ranks = runProcesses.size > 1 ? runProcesses.size : nil
+        if writesFiles { try record.save(outDir) }
         return record
     }
 
@@ -92,9 +93,9 @@ enum MonolingualRun {
             observer.logLine("validation data: \(validData!.summary)")
         }
         observer.logLine("model: \(model.arena.count) parameters; \(model.config)")
-        observer.logLine("\(Kernels.summary), \(BLASThreads.count) thread(s)")
+        observer.logLine(common.arithmeticLine)
         let trainer = try MonolingualTrainer(model: model, vocab: vocab, corpus: record.train, train: data, valid: validData,
-                                             options: record.options, outputDir: outDir, state: state)
+                                             options: record.options, outputDir: outDir, state: state, collective: runProcesses)
         trainer.observer = observer
         common.armFaults(trainer)
         installStopHandlers(trainer.stopRequested)

@@ -148,7 +148,7 @@ struct NMTTrainCommand: ParsableCommand {
         var builder = VocabularyBuilder(settings: TokenizerSettings(lang: lang))
         try builder.addFile(corpus, tokenizer: try Tokenizer(settings: builder.settings), skipInvalidUTF8: common.skipInvalid)
         let v = try builder.build(minCount: 2)
-        try v.write(to: ModelDirectory.join(outDir, "\(side).vocab"), force: true)
+        if writesFiles { try v.write(to: ModelDirectory.join(outDir, "\(side).vocab"), force: true) }
         return v
     }
 
@@ -184,7 +184,8 @@ struct NMTTrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        let observer = ConsoleObserver(quiet: common.quiet)
+        common.startProcesses()
+        let observer = ConsoleObserver(quiet: common.quiet || !writesFiles)
         do {
             if let resume { return try resumeRun(resume, observer: observer) }
             BLASThreads.set(common.threads)
@@ -193,11 +194,12 @@ struct NMTTrainCommand: ParsableCommand {
             let srcV = try vocabulary(srcVocab, corpus: src!, lang: srcLang, side: "source", outDir: outDir, observer: observer)
             let tgtV = try vocabulary(tgtVocab, corpus: tgt!, lang: tgtLang, side: "target", outDir: outDir, observer: observer)
             let model = Seq2Seq(try modelConfig(sourceVocab: srcV.count, targetVocab: tgtV.count), seed: common.seed)
-            let record = RunRecord(task: .translation, train: [src!, tgt!], valid: [validSrc, validTgt].compactMap { $0 },
+            var record = RunRecord(task: .translation, train: [src!, tgt!], valid: [validSrc, validTgt].compactMap { $0 },
                                    maxLength: maxLen, options: common.trainerOptions(batchTokens: batchTokens, maxEpochs: maxEpochs,
                                                                                      emaDecay: 0.999),
                                    command: settings())
-            try record.save(outDir)
+            record.ranks = runProcesses.size > 1 ? runProcesses.size : nil
+            if writesFiles { try record.save(outDir) }
             try train(outDir: outDir, model: model, srcV: srcV, tgtV: tgtV, state: nil, record: record, validBeam: validBeam,
                       skipInvalid: common.skipInvalid, observer: observer)
         } catch let e as ValidationError {
@@ -247,9 +249,9 @@ struct NMTTrainCommand: ParsableCommand {
             }
             let params = model.arena.count
             observer.logLine("model: \(params) parameters; \(model.config)")
-            observer.logLine("\(Kernels.summary), \(BLASThreads.count) thread(s)")
+            observer.logLine(common.arithmeticLine)
             let trainer = try Trainer(model: model, sourceVocab: srcV, targetVocab: tgtV, train: data, valid: valid,
-                                      options: record.options, outputDir: outDir, state: state)
+                                      options: record.options, outputDir: outDir, state: state, collective: runProcesses)
             trainer.observer = observer
             common.armFaults(trainer)
             trainer.translate = ValidationTranslator.make(model: model, sourceVocab: srcV, targetVocab: tgtV, beam: validBeam)
@@ -269,7 +271,7 @@ struct NMTTrainRoot: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nmt-train",
         abstract: "Train a translation model (default), a fill-in-the-blank model (nmt-train fill) or a language model (nmt-train lm).",
-        subcommands: [NMTTrainCommand.self, FillTrainCommand.self, LMTrainCommand.self, InitCommand.self],
+        subcommands: [NMTTrainCommand.self, FillTrainCommand.self, LMTrainCommand.self, InitCommand.self, AverageCommand.self],
         defaultSubcommand: NMTTrainCommand.self)
 }
 

@@ -1,0 +1,131 @@
+import Foundation
+import Testing
+
+/// Data-parallel training started for real with mpirun (2 ranks): the same weights as one
+/// process accumulating both ranks' batches, or training their union as one batch; exact resume
+/// with 2 ranks and a clear refusal with another count; a rank that dies ends the job quickly.
+@Suite(.serialized) struct MPICLITests {
+    static let mpirun: String = {
+        for dir in ["/usr/bin", "/usr/local/bin"] where FileManager.default.isExecutableFile(atPath: dir + "/mpirun") {
+            return dir + "/mpirun"
+        }
+        return "/usr/bin/mpirun"
+    }()
+
+    /// Two-process mpirun (root allowed, as in CI containers; 2 ranks on 2 cores).
+    func mpi(_ args: [String], np: Int = 2) throws -> Run {
+        #expect(FileManager.default.isExecutableFile(atPath: Self.mpirun), "mpirun is missing: bash scripts/setup.sh installs openmpi-bin")
+        return try runTool(Self.mpirun, ["--allow-run-as-root", "--oversubscribe", "-np", "\(np)", nmtTrain] + args)
+    }
+
+    /// 80 German/English-like toy pairs (words drawn with a fixed generator), vocabularies, and
+    /// the flags of a tiny model.
+    func corpora() throws -> (dir: String, args: [String]) {
+        let dir = makeTempDir()
+        var state: UInt64 = 12345
+        func next(_ n: Int) -> Int { state = state &* 6364136223846793005 &+ 1442695040888963407; return Int(state >> 33) % n }
+        let de = ["ein", "hund", "mann", "frau", "läuft", "spielt", "im", "park", "zwei", "kinder", "essen", "brot"]
+        let en = ["a", "dog", "man", "woman", "runs", "plays", "in", "park", "two", "children", "eat", "bread"]
+        var src = "", tgt = ""
+        for _ in 0..<80 {
+            let ids = (0..<(2 + next(7))).map { _ in next(de.count) }
+            src += ids.map { de[$0] }.joined(separator: " ") + "\n"
+            tgt += ids.map { en[$0] }.joined(separator: " ") + "\n"
+        }
+        write(dir + "/train.de", Array(src.utf8))
+        write(dir + "/train.en", Array(tgt.utf8))
+        for lang in ["de", "en"] {
+            let r = try run(["build", dir + "/train.\(lang)", "--lang", lang, "-o", dir + "/\(lang).vocab"])
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        let args = ["--src", dir + "/train.de", "--tgt", dir + "/train.en", "--src-vocab", dir + "/de.vocab",
+                    "--tgt-vocab", dir + "/en.vocab", "--embedding", "8", "--enc-hidden", "8", "--dec-hidden", "8",
+                    "--attention", "8", "--pre-output", "8", "--batch-tokens", "40", "--threads", "1", "--quiet"]
+        return (dir, args)
+    }
+
+    /// The F32 tensors of a safetensors file, concatenated in name order.
+    func weights(_ path: String) -> [Float] {
+        guard let data = FileManager.default.contents(atPath: path), data.count >= 8 else { return [] }
+        let bytes = [UInt8](data)
+        var n = 0
+        for i in 0..<8 { n |= Int(bytes[i]) << (8 * i) }
+        guard let header = try? JSONSerialization.jsonObject(with: Data(bytes[8..<(8 + n)])) as? [String: Any] else { return [] }
+        var out: [Float] = []
+        for name in header.keys.sorted() where name != "__metadata__" {
+            let offs = ((header[name] as? [String: Any])?["data_offsets"] as? [Int]) ?? [0, 0]
+            let slice = Array(bytes[(8 + n + offs[0])..<(8 + n + offs[1])])
+            slice.withUnsafeBytes { out.append(contentsOf: $0.bindMemory(to: Float.self)) }
+        }
+        return out
+    }
+
+    /// max |a − b| / max |a|.
+    func relative(_ a: [Float], _ b: [Float]) -> Float {
+        guard a.count == b.count, !a.isEmpty else { return .infinity }
+        let scale = a.map(abs).max()!
+        return zip(a, b).map { abs($0 - $1) }.max()! / scale
+    }
+
+    @Test func twoRanksMatchAccumulationAndTheUnionBatch() throws {
+        let (dir, args) = try corpora()
+        let k = args + ["--max-steps", "6", "--dropout", "0", "--ema-decay", "0"]
+        let ranks = try mpi(k + ["-o", dir + "/ranks", "--check-sync", "2"])
+        #expect(ranks.status == 0, "\(ranks.stderr)")
+        let accum = try runTool(nmtTrain, k + ["-o", dir + "/accum", "--accum", "2"])
+        #expect(accum.status == 0, "\(accum.stderr)")
+        let union = try runTool(nmtTrain, k + ["-o", dir + "/union", "--accum", "2", "--debug-accum-as-one-batch"])
+        #expect(union.status == 0, "\(union.stderr)")
+        let plain = try runTool(nmtTrain, k + ["-o", dir + "/plain"])
+        #expect(plain.status == 0, "\(plain.stderr)")
+        let w = ["ranks", "accum", "union", "plain"].map { weights(dir + "/\($0)/last/model.safetensors") }
+        #expect(w[0].count > 1000)
+        #expect(relative(w[0], w[1]) <= 1e-5, "2 ranks vs --accum 2: \(relative(w[0], w[1]))")
+        #expect(relative(w[0], w[2]) <= 1e-5, "2 ranks vs the union batch: \(relative(w[0], w[2]))")
+        #expect(relative(w[1], w[2]) <= 1e-5, "--accum 2 vs the union batch: \(relative(w[1], w[2]))")
+        // The comparison can fail: six updates on single batches end elsewhere.
+        #expect(relative(w[0], w[3]) > 1e-3, "one batch per update: \(relative(w[0], w[3]))")
+        #expect(read(dir + "/ranks/run.json")?.contains("\"ranks\" : 2") == true)
+        // Six updates of two batches: the record's step is 6 and the log's steps are the updates.
+        #expect(read(dir + "/ranks/last/training-state.json")?.contains("\"step\" : 6") == true)
+    }
+
+    @Test func twoRankResumeIsExactAndAnotherCountIsRefused() throws {
+        let (dir, args) = try corpora()
+        let a = args + ["--valid-src", dir + "/train.de", "--valid-tgt", dir + "/train.en", "--dropout", "0.3"]
+        let full = try mpi(a + ["-o", dir + "/full", "--max-steps", "14"])
+        #expect(full.status == 0, "\(full.stderr)")
+        let first = try mpi(a + ["-o", dir + "/half", "--max-steps", "5"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let second = try mpi(["--resume", dir + "/half", "--max-steps", "14", "--quiet"])
+        #expect(second.status == 0, "\(second.stderr)")
+        let wf = weights(dir + "/full/last/model.safetensors"), wh = weights(dir + "/half/last/model.safetensors")
+        #expect(!wf.isEmpty && wf == wh, "resumed with 2 ranks: not bit-identical (\(relative(wf, wh)))")
+        #expect(weights(dir + "/full/best/model.safetensors") == weights(dir + "/half/best/model.safetensors"))
+        let alone = try runTool(nmtTrain, ["--resume", dir + "/half", "--max-steps", "20"])
+        #expect(alone.status != 0 && alone.stderr.contains("2 processes") && alone.stderr.contains("mpirun -np 2"), "\(alone.stderr)")
+        // A single-process run refuses 2 ranks the same way.
+        let single = try runTool(nmtTrain, a + ["-o", dir + "/single", "--max-steps", "2"])
+        #expect(single.status == 0, "\(single.stderr)")
+        let more = try mpi(["--resume", dir + "/single", "--max-steps", "4"])
+        #expect(more.status != 0 && more.stderr.contains("trained with 1 process"), "\(more.stderr)")
+    }
+
+    @Test func aRankThatDiesEndsTheJobNamingIt() throws {
+        let (dir, args) = try corpora()
+        let start = Date()
+        let r = try mpi(args + ["-o", dir + "/k", "--max-epochs", "100000", "--debug-kill-at-step", "3", "--debug-kill-rank", "1"])
+        let seconds = Date().timeIntervalSince(start)
+        #expect(r.status != 0, "\(r.stderr)")
+        #expect(r.stderr.contains("rank 1"), "\(r.stderr)")
+        #expect(seconds < 30, "the job took \(seconds) s to end")
+    }
+
+    @Test func fillTrainsWithTwoRanks() throws {
+        let (dir, _) = try corpora()
+        let r = try mpi(["fill", "--corpus", dir + "/train.en", "--vocab", dir + "/en.vocab", "-o", dir + "/fill", "--hidden", "8",
+                         "--embedding", "8", "--max-steps", "3", "--threads", "1", "--quiet"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(read(dir + "/fill/last/training-state.json")?.contains("\"rank_rng\"") == true)
+    }
+}
