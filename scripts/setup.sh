@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the system libraries swift-nmt links against (Debian/Ubuntu), when missing:
-# ICU (tokenizer), OpenBLAS and oneDNN (matrix products), zlib (.gz corpora), pkg-config (to find them).
+# ICU (tokenizer), OpenBLAS and oneDNN (matrix products), zlib (.gz corpora), Open MPI (nmt-train's
+# data-parallel training under mpirun; libopenmpi-dev to build, openmpi-bin for mpirun),
+# pkg-config (to find them).
 # Extra Debian packages may be named as arguments (scripts/test.sh adds what its tests start:
 # chromium-driver, which brings chromium, for nmt-serve's page).
 set -euo pipefail
 need=()
-for pkg in libicu-dev libopenblas-dev libdnnl-dev zlib1g-dev pkg-config "$@"; do
+for pkg in libicu-dev libopenblas-dev libdnnl-dev zlib1g-dev libopenmpi-dev openmpi-bin pkg-config "$@"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -175,19 +175,25 @@ public final class Seq2Seq {
         } else {
             generator.backward(arena, x: o, dY: logits, dX: dO)
         }
+        gradientsFinal?(0)
         let dTgtX = dTgtE.matrix(Ty * B, E)                                  // (Ty·B, E)
         let dEncOut = dEncOutB.matrix(Tx * B, 2 * config.encoderHidden)      // (Tx·B, 2H), accumulated into
         dEncOut.zero()
         let dS0 = dS0B.matrix(B, config.decoderHidden)                       // (B, Hd)
         decoder.backward(arena, dO: dO, dTargetEmbedded: dTgtX, dEncOut: dEncOut, dS0: dS0)
+        gradientsFinal?(1)
         embeddingDropout.backward(dTgtX, mask: tgtMask.tensor, training: training)
         batch.targetInput.withUnsafeBufferPointer { targetEmbedding.backward(arena, ids: $0, dY: dTgtX) }
+        gradientsFinal?(2)
         let dFinalH = dFinalHB.matrix(B, 2 * config.encoderHidden)           // (B, 2H)
         bridge.backward(arena, h: enc.finalH, s0: s0, dS0: dS0, dH: dFinalH)
+        gradientsFinal?(3)
         let dSrcX = dSrcE.matrix(Tx * B, E)                                  // (Tx·B, E)
         encoder.backward(arena, x: srcX, dOutputs: dEncOut, dFinalH: dFinalH, dX: dSrcX, cache: encCache)
+        gradientsFinal?(4)
         embeddingDropout.backward(dSrcX, mask: srcMask.tensor, training: training)
         batch.sourceIds.withUnsafeBufferPointer { sourceEmbedding.backward(arena, ids: $0, dY: dSrcX) }
+        gradientsFinal?(5)
         return result
     }
 
@@ -198,6 +204,21 @@ public final class Seq2Seq {
         let g = buffer.matrix(o.rows, config.embedding)
         generatorProjection.forward(arena, o, into: g)
         return g
+    }
+
+    /// Called during backward as each of `gradientSegments` becomes final (its index, in
+    /// order), so that data-parallel training can start summing it while backward goes on.
+    public var gradientsFinal: ((Int) -> Void)?
+
+    /// The arena's parameters as offset ranges in the order backward finishes them: the output
+    /// layer, the decoder, the target embedding (tied: its last use is the decoder's input),
+    /// the bridge, the encoder, the source embedding. Together they cover the arena once.
+    public var gradientSegments: [Range<Int>] {
+        ["generator", "decoder", "target_embedding", "bridge", "encoder", "source_embedding"].map { prefix in
+            let ps = arena.params.filter { $0.name.hasPrefix(prefix + ".") || $0.name.hasPrefix(prefix + "_") && prefix == "generator" }
+            guard let lo = ps.map(\.offset).min(), let hi = ps.map({ $0.offset + $0.count }).max() else { return 0..<0 }
+            return lo..<hi
+        }
     }
 
     /// Bytes held by the model's reusable buffers (activations and caches), for memory reports.

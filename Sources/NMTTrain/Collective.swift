@@ -10,8 +10,12 @@ public protocol Collective: AnyObject {
     var rank: Int { get }
     /// The number of processes.
     var size: Int { get }
-    /// Sums `count` floats in place over all processes (in buckets, as the implementation chooses).
-    func sum(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws
+    /// Starts summing `count` floats in place over all processes (in buckets, as the
+    /// implementation chooses), in the background where it can; every rank starts the same
+    /// ranges in the same order. The buffer must not be touched until `finishSums`.
+    func startSum(_ buffer: UnsafeMutablePointer<Float>, count: Int)
+    /// Waits until every started sum is done.
+    func finishSums() throws
     /// Sums in place over all processes.
     func sum(_ values: inout [Double]) throws
     func sum(_ values: inout [UInt64]) throws
@@ -19,6 +23,16 @@ public protocol Collective: AnyObject {
     func broadcast(_ values: inout [Double]) throws
     /// Seconds spent inside communication so far (for logs and the scaling note).
     var communicationSeconds: Double { get }
+    /// Of those, the seconds the training waited for (the rest ran behind backward).
+    var exposedSeconds: Double { get }
+}
+
+extension Collective {
+    /// Sums `count` floats in place over all processes, and waits.
+    public func sum(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws {
+        startSum(buffer, count: count)
+        try finishSums()
+    }
 }
 
 /// The one process of a run without MPI: every sum is the identity.
@@ -26,11 +40,13 @@ public final class SingleProcess: Collective {
     public init() {}
     public var rank: Int { 0 }
     public var size: Int { 1 }
-    public func sum(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws {}
+    public func startSum(_ buffer: UnsafeMutablePointer<Float>, count: Int) {}
+    public func finishSums() throws {}
     public func sum(_ values: inout [Double]) throws {}
     public func sum(_ values: inout [UInt64]) throws {}
     public func broadcast(_ values: inout [Double]) throws {}
     public var communicationSeconds: Double { 0 }
+    public var exposedSeconds: Double { 0 }
 }
 
 public enum CollectiveError: Error, CustomStringConvertible {

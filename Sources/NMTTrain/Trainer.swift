@@ -37,6 +37,9 @@ public final class Trainer: TrainingLoop {
         model.trainStep(batcher.batch(indices).seq2seqBatch, rng: &rng, gradScale: gradScale)
     }
 
+    override var gradientSegments: [Range<Int>] { model.gradientSegments }
+    override func setGradientHook(_ hook: ((Int) -> Void)?) { model.gradientsFinal = hook }
+
     override func save(name: String, state: TrainingState?) throws {
         try Checkpoint.save(model, vocabularies: ["source": sourceVocab, "target": targetVocab], dir: outputDir,
                             name: name, state: state)

@@ -144,6 +144,11 @@ public class TrainingLoop {
     /// Forward and backward on the batch of these example indices (gradients accumulate).
     /// `gradScale` nil: the gradient of the batch's mean loss; else of its sum times gradScale.
     func trainStep(_ indices: [Int], rng: inout RNG, gradScale: Float?) -> LossResult { fatalError("trainStep not overridden") }
+    /// The arena's parameters as offset ranges, in the order backward finishes their gradients
+    /// (one range: all at the end); a subclass whose model reports progress splits it.
+    var gradientSegments: [Range<Int>] { [0..<arena.count] }
+    /// Sets (or clears) the model's report that segment i's gradients are final.
+    func setGradientHook(_ hook: ((Int) -> Void)?) {}
     /// Measures the model as it is now (nil without validation data).
     func measure() -> ValidationResult? { fatalError("measure not overridden") }
     /// Saves the model as `<outputDir>/<name>`, with the training state when given.
@@ -220,15 +225,30 @@ public class TrainingLoop {
                     if accumulateAsOneBatch && collective.size == 1 {
                         result = trainStep(mine.flatMap { plan[$0] }, rng: &rng, gradScale: nil)
                     } else {
+                        // The last batch's backward starts each segment's sum as soon as it is
+                        // final; whatever it has not started goes after it, in the same order on
+                        // every rank (a rank without a batch starts them all at once).
                         result = LossResult()
-                        for b in mine {
+                        let segments = gradientSegments
+                        var started = 0
+                        let collective = self.collective, grads = arena.grads
+                        func startThrough(_ i: Int) {
+                            while started <= min(i, segments.count - 1) {
+                                collective.startSum(grads + segments[started].lowerBound, count: segments[started].count)
+                                started += 1
+                            }
+                        }
+                        for (j, b) in mine.enumerated() {
+                            if j == mine.count - 1 && collective.size > 1 { setGradientHook { startThrough($0) } }
                             let r = trainStep(plan[b], rng: &rng, gradScale: 1)
                             result.loss += r.loss; result.nll += r.nll; result.tokens += r.tokens
                         }
+                        setGradientHook(nil)
+                        startThrough(segments.count - 1)
+                        try collective.finishSums()
                         var sums: [Double] = [result.loss, result.nll, Double(result.tokens),
                                     stopRequested.isSet ? 1 : 0,
                                     options.maxMinutes > 0 && elapsed() >= options.maxMinutes * 60 ? 1 : 0]
-                        try collective.sum(arena.grads, count: arena.count)
                         try collective.sum(&sums)
                         result = LossResult(loss: sums[0], nll: sums[1], tokens: Int(sums[2]))
                         arena.scaleGrads(by: 1 / Float(max(result.tokens, 1)))
@@ -263,9 +283,14 @@ public class TrainingLoop {
                 observer?.trainingProgress(epoch: state.epoch + 1, batch: state.batchInEpoch, batches: plan.count,
                                            loss: nll, tokensPerSecond: tps, learningRate: state.learningRate)
                 if options.logEvery > 0 && state.step % options.logEvery == 0 {
-                    writeLog(["type": "train", "step": state.step, "epoch": state.epoch + 1, "nll": nll,
-                              "ppl": exp(nll), "target_tokens_per_s": tps, "lr": Double(state.learningRate),
-                              "elapsed_s": elapsed()])
+                    var entry: [String: Any] = ["type": "train", "step": state.step, "epoch": state.epoch + 1, "nll": nll,
+                                                "ppl": exp(nll), "target_tokens_per_s": tps, "lr": Double(state.learningRate),
+                                                "elapsed_s": elapsed()]
+                    if collective.size > 1 {   // cumulative: all communication, and what the loop waited for
+                        entry["communication_s"] = collective.communicationSeconds
+                        entry["communication_exposed_s"] = collective.exposedSeconds
+                    }
+                    writeLog(entry)
                     observer?.logLine(String(format: "epoch %d step %d  nll %.3f  ppl %.2f  %.0f %@  lr %.2e",
                                              state.epoch + 1, state.step, nll, exp(nll), tps, tokenUnit as NSString,
                                              Double(state.learningRate)))

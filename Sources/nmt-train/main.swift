@@ -5,6 +5,7 @@
 import ArgumentParser
 import Foundation
 import NMTCLI
+import NMTDistributed
 import NMTInference
 import NMTLayers
 import NMTModel
@@ -277,3 +278,4 @@ struct NMTTrainRoot: ParsableCommand {
 
 signal(SIGXFSZ, SIG_IGN)   // past a file-size limit, a write fails (and says so) instead of killing the run
 NMTTrainRoot.main()
+MPICollective.finishedCleanly = true

@@ -119,6 +119,13 @@ import Testing
         #expect(r.status != 0, "\(r.stderr)")
         #expect(r.stderr.contains("rank 1"), "\(r.stderr)")
         #expect(seconds < 30, "the job took \(seconds) s to end")
+        // An error on rank 0 (its output is below a file) aborts the job instead of leaving
+        // rank 1 waiting in its first sum.
+        write(dir + "/afile", [])
+        let t0 = Date()
+        let e = try mpi(args + ["-o", dir + "/afile/run", "--max-epochs", "100000"])
+        #expect(e.status != 0 && e.stderr.contains("afile") && e.stderr.contains("MPI_ABORT"), "\(e.stderr)")
+        #expect(Date().timeIntervalSince(t0) < 30)
     }
 
     @Test func fillTrainsWithTwoRanks() throws {
