@@ -6,6 +6,8 @@
 //   lines ─ Tokenizer ─ Vocabulary.encode (unknown → <unk>, cut to maxSourceLength)
 //         ─ sort by source length ─ batches of batchSize sentences
 //         ─ Seq2SeqScorer.encode ─ BeamSearch.decode ─ [--replace-unk] ─ Detokenizer ─ Translation
+// With several models (an ensemble) the search runs over an EnsembleScorer of one
+// Seq2SeqScorer per model.
 
 import Foundation
 import NMTDecode
@@ -123,23 +125,32 @@ public struct PairScore: Sendable, Equatable {
 /// scorer's buffers); it holds a reference to the model, so weights updated in place (training)
 /// are used by the next call.
 public final class Translator {
+    /// The first model (alignments and attention come from it).
     public let model: Seq2Seq
+    /// Every model of the ensemble, the first included (one without an ensemble).
+    public let models: [Seq2Seq]
     public let sourceVocab: Vocabulary
     public let targetVocab: Vocabulary
     public var options: TranslateOptions
 
     private let tokenizer: Tokenizer
     private let detokenizer: Detokenizer
-    private let scorer: Seq2SeqScorer
+    private let scorer: EnsembleScorer
     private let sourceJoiner: String
     /// With subwords on either side, the target tokenizer that groups output pieces into words:
     /// translations are then reported per word (WordAlignment.swift).
     private let targetTokenizer: Tokenizer?
 
-    public init(model: Seq2Seq, sourceVocab: Vocabulary, targetVocab: Vocabulary, options: TranslateOptions = TranslateOptions()) throws {
-        precondition(model.config.sourceVocab == sourceVocab.count && model.config.targetVocab == targetVocab.count,
-                     "Translator: vocabulary sizes \(sourceVocab.count)/\(targetVocab.count) do not match the model's \(model.config.sourceVocab)/\(model.config.targetVocab)")
+    /// A translator for `model`, or for the ensemble of `model` and `ensemble` (models that read
+    /// and write the same vocabularies; the caller checks that they are the same files).
+    public init(model: Seq2Seq, sourceVocab: Vocabulary, targetVocab: Vocabulary, options: TranslateOptions = TranslateOptions(),
+                ensemble: [Seq2Seq] = []) throws {
+        for m in [model] + ensemble {
+            precondition(m.config.sourceVocab == sourceVocab.count && m.config.targetVocab == targetVocab.count,
+                         "Translator: vocabulary sizes \(sourceVocab.count)/\(targetVocab.count) do not match the model's \(m.config.sourceVocab)/\(m.config.targetVocab)")
+        }
         self.model = model
+        models = [model] + ensemble
         self.sourceVocab = sourceVocab
         self.targetVocab = targetVocab
         self.options = options
@@ -147,13 +158,31 @@ public final class Translator {
         detokenizer = Detokenizer(joiner: targetVocab.settings.joiner)
         sourceJoiner = sourceVocab.settings.joiner
         targetTokenizer = sourceVocab.subwords != nil || targetVocab.subwords != nil ? try targetVocab.makeTokenizer() : nil
-        scorer = Seq2SeqScorer(model: model)
-        scorer.shortlist = options.shortlist
+        scorer = EnsembleScorer(members: models.map { m in
+            let s = Seq2SeqScorer(model: m)
+            s.shortlist = options.shortlist
+            return s
+        })
     }
 
     /// Convenience: a translator for a loaded model directory.
     public convenience init(_ loaded: LoadedModel<Seq2Seq>, options: TranslateOptions = TranslateOptions()) throws {
         try self.init(model: loaded.model, sourceVocab: loaded.sourceVocab, targetVocab: loaded.targetVocab, options: options)
+    }
+
+    /// An ensemble of loaded model directories (the first one's vocabularies; every other must
+    /// have the same source and target vocabularies, subword models included).
+    public convenience init(ensemble loaded: [LoadedModel<Seq2Seq>], options: TranslateOptions = TranslateOptions()) throws {
+        precondition(!loaded.isEmpty)
+        let first = loaded[0]
+        for other in loaded.dropFirst() {
+            for (role, a, b) in [("source", first.sourceVocab, other.sourceVocab), ("target", first.targetVocab, other.targetVocab)]
+            where a.contentHash != b.contentHash {
+                throw EnsembleError.vocabularyMismatch(first: first.directory, other: other.directory, role: role)
+            }
+        }
+        try self.init(model: first.model, sourceVocab: first.sourceVocab, targetVocab: first.targetVocab, options: options,
+                      ensemble: loaded.dropFirst().map(\.model))
     }
 
     /// Source tokens and ids of a line (cut to maxSourceLength), and a warning if it was cut.
@@ -316,7 +345,7 @@ public final class Translator {
         var last = [Int32](repeating: SpecialIds.bos, count: B)
         for t in 0..<steps {
             scorer.step(lastTokens: last, state: &state, out: buf)
-            let a = state.attentionWeights
+            let a = state[0].attentionWeights
             for b in 0..<B {
                 let n = targets[b].count
                 guard t <= n else { continue }
@@ -334,5 +363,15 @@ public final class Translator {
             }
         }
         return (logProbs, attention)
+    }
+}
+
+public enum EnsembleError: Error, CustomStringConvertible, Equatable {
+    case vocabularyMismatch(first: String, other: String, role: String)
+    public var description: String {
+        switch self {
+        case let .vocabularyMismatch(first, other, role):
+            return "\(other) cannot join an ensemble with \(first): their \(role) vocabularies (or subword models) differ"
+        }
     }
 }

@@ -27,8 +27,8 @@ struct NMTTranslate: ParsableCommand {
             every --batch-size lines are translated and flushed.
             """)
 
-    @Option(name: [.customShort("m"), .long], help: "Model directory (or a training directory: its best/, else its last/).")
-    var model: String
+    @Option(name: [.customShort("m"), .long], help: "Model directory (or a training directory: its best/, else its last/). Given several times: an ensemble, which averages the models' log-probabilities at every step (the models must share their vocabularies; alignments and attention come from the first).")
+    var model: [String]
 
     @Argument(help: "Input files (default: standard input).")
     var files: [String] = []
@@ -102,6 +102,7 @@ struct NMTTranslate: ParsableCommand {
     var quiet = false
 
     func validate() throws {
+        if model.isEmpty { throw ValidationError("give a model: -m DIR (several -m for an ensemble)") }
         if beam < 1 { throw ValidationError("--beam must be at least 1") }
         if nBest < 1 { throw ValidationError("--n-best must be at least 1") }
         if nBest > (greedy ? 1 : beam) { throw ValidationError("--n-best \(nBest) is larger than the beam (\(greedy ? 1 : beam))") }
@@ -133,7 +134,8 @@ struct NMTTranslate: ParsableCommand {
     func main() throws {
         if let t = threads { BLASThreads.set(t) }
         let start = Date()
-        let loaded = try ModelDirectory.load(model, as: Seq2Seq.self)
+        let ensemble = try model.map { try ModelDirectory.load($0, as: Seq2Seq.self) }
+        let loaded = ensemble[0]
         let tuned = try DecodingDefaults.load(modelDirectory: loaded.directory)
         let alpha = DecodingDefaults.lengthPenalty(given: lengthPenalty, tuned: tuned)
         if lengthPenalty == nil, let tuned, !quiet, tuneLengthPenalty.isEmpty {
@@ -144,7 +146,7 @@ struct NMTTranslate: ParsableCommand {
             maxLenConstant: maxLenAdd, minLen: minLen, nBest: nBest, replaceUnk: replaceUnk,
             alignments: alignments, attentionMatrix: attentionSvg != nil, batchSize: batchSize,
             maxSourceLength: maxSrcLen, shortlist: shortlist)
-        let translator = try Translator(loaded, options: options)
+        let translator = try Translator(ensemble: ensemble, options: options)
         if score.count == 2 { return try runScore(translator, start: start) }
         if tuneLengthPenalty.count == 2 { return try runTune(translator, directory: loaded.directory) }
 
