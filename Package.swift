@@ -82,7 +82,8 @@ let package = Package(
         .target(name: "NMTInference", dependencies: ["NMTStore", "NMTDecode", "NMTMetrics"]),
         .target(name: "NMTTrain", dependencies: ["NMTStore", "NMTMetrics"]),
         .target(name: "NMTDistributed", dependencies: ["NMTTrain", "CMPI"]),
-        .target(name: "NMTCLI", dependencies: ["NMTText", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .target(name: "NMTCLI", dependencies: ["NMTText", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                                            .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "nmt-train",
             dependencies: ["NMTTrain", "NMTDistributed", "NMTInference", "NMTCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -104,7 +105,7 @@ let package = Package(
             dependencies: ["NMTText", "NMTCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .target(name: "NMTServe", dependencies: [
-            "NMTInference",
+            "NMTInference", "NMTCLI",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -133,6 +134,6 @@ let package = Package(
         .testTarget(name: "NMTDecodeTests", dependencies: ["NMTDecode"]),
         // End-to-end tests run the built executables on small fixtures.
         .testTarget(name: "CLITests", dependencies: ["nmt-vocab", "nmt-translate", "nmt-fill", "nmt-lm", "nmt-train", "nmt-serve", "NMTTestSupport"]),
-        .testTarget(name: "ServeTests", dependencies: ["NMTServe", "NMTInference"]),
+        .testTarget(name: "ServeTests", dependencies: ["NMTServe", "NMTInference", "NMTCLI"]),
     ]
 )

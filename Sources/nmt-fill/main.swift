@@ -26,15 +26,20 @@ struct NMTFill: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nmt-fill",
         abstract: "Fill in masked words (___ or <mask>) with a bidirectional LSTM fill model.",
+        usage: "nmt-fill --model <model> [<options>] [<files> ...]",
         discussion: """
-        Each input line may hold one or more blanks. Per blank, the --top-k most probable words
-        are printed with their probabilities. Several blanks are filled jointly by iterative
-        refinement (all blanks masked, then each re-predicted with the others filled by their
-        current best word, until nothing changes; at most 3 rounds).
+        Each input line may hold one or more blanks. Per blank, the --top-k most \
+        probable words are printed with their probabilities. Several blanks are filled \
+        jointly by iterative refinement (all blanks masked, then each re-predicted with \
+        the others filled by their current best word, until nothing changes; at most \
+        3 rounds).
+
         Examples:
           echo "A man is ___ a bike." | nmt-fill -m runs/fill/en
-          echo "A dog ___ in the snow." | nmt-fill -m runs/fill/en --choices "runs|sleeps|swims"
-          nmt-fill -m runs/fill/en --eval corpora/multi30k/test_2016_flickr.en.gz --left-model runs/fill/en-left
+          echo "A dog ___ in the snow." | nmt-fill -m runs/fill/en \\
+            --choices "runs|sleeps|swims"
+          nmt-fill -m runs/fill/en --left-model runs/fill/en-left \\
+            --eval corpora/multi30k/test_2016_flickr.en.gz
         """)
 
     @Option(name: [.customShort("m"), .long], help: "Fill model directory (or a training directory: its best/, else its last/).")

@@ -13,6 +13,7 @@ let console = Console("nmt-lm")
 struct Score: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Log-probability, token count and perplexity of every line, then the corpus perplexity.",
+        usage: "nmt-lm score --model <model> [<options>] [<files> ...]",
         discussion: """
         One output line per input line, in order: "logprob<TAB>tokens<TAB>perplexity" (natural
         log; tokens = the line's words and the end of the sentence; words outside the vocabulary
@@ -76,6 +77,7 @@ struct Score: ParsableCommand {
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Sample sentences (detokenized), one per line.",
+        usage: "nmt-lm generate --model <model> [<options>]",
         discussion: """
         Each sentence starts from the beginning of a sentence (and --prefix) and draws one word at
         a time from the model's distribution (sharpened or flattened by --temperature, cut to the
@@ -113,6 +115,7 @@ struct Generate: ParsableCommand {
 struct Gradients: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "How far back the gradient reaches: mean ‖∂L/∂s_t‖ against the distance to the loss.",
+        usage: "nmt-lm gradients --model <model> [<options>] [<files> ...]",
         discussion: """
         For each input sentence, L = −ln p(</s>) at its end and s_t the top layer's recurrent state
         after step t ((h, c) for the LSTM family); prints "distance<TAB>mean norm<TAB>sentences"

@@ -12,6 +12,7 @@ struct AverageCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "average",
         abstract: "Average the weights of checkpoints of one model into a new model directory.",
+        usage: "nmt-train average <dir> ... -o <dir> [--last <n>] [--force]",
         discussion: """
         Examples:
           nmt-train average runs/de-en/checkpoints/step-0006272 runs/de-en/checkpoints/step-0006664 -o avg

@@ -24,6 +24,8 @@ struct CommonTrainingOptions: ParsableArguments {
     @Option(help: "Also validate every N steps (0: once per epoch).") var validEvery = 0
     @Option(help: "Log every N steps.") var logEvery = 100
     @Option(help: "Random seed.") var seed: UInt64 = 1
+    @Option(help: ArgumentHelp("Options from a YAML file whose keys are the flags' names (src: train.de, dropout: 0.3, …); flags on the command line win. A run's run.json is such a file: it starts a run with the same options.", valueName: "FILE"))
+    var config: String?
     @Option(help: "Threads for matrix products.") var threads = 2
     @Option(help: "Accumulate the gradients of N batches per update (per process under mpirun): the update's batch grows N-fold without memory.")
     var accum = 1

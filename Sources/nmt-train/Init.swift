@@ -11,6 +11,7 @@ struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
         abstract: "Write an untrained translation model (random weights) to -o DIR.",
+        usage: "nmt-train init --src-vocab <file> --tgt-vocab <file> -o <dir> [<options>]",
         discussion: "The reference shape (untied output layer, the benchmark's) unless --tiny, a few units per layer for tests.")
 
     @Option(help: "Source vocabulary file.") var srcVocab: String

@@ -78,11 +78,14 @@ struct NMTTrainCommand: ParsableCommand {
         abstract: "Train a translation model (bidirectional LSTM encoder, GRU decoder with attention).",
         discussion: """
         Example (German → English on the shipped Multi30k data):
-          nmt-train --src corpora/multi30k/train.de.gz --tgt corpora/multi30k/train.en.gz \\
+          nmt-train --src corpora/multi30k/train.de.gz \\
+            --tgt corpora/multi30k/train.en.gz \\
             --src-vocab vocab/multi30k.de.vocab --tgt-vocab vocab/multi30k.en.vocab \\
-            --valid-src corpora/multi30k/val.de.gz --valid-tgt corpora/multi30k/val.en.gz -o models/de-en
-        The output directory gets best/ (best validation BLEU), last/ (latest checkpoint) and
-        train.log.jsonl. Ctrl-C saves last/ and exits; --resume DIR continues exactly.
+            --valid-src corpora/multi30k/val.de.gz \\
+            --valid-tgt corpora/multi30k/val.en.gz -o models/de-en
+        The output directory gets best/ (best validation BLEU), last/ (latest
+        checkpoint) and train.log.jsonl. Ctrl-C saves last/ and exits;
+        --resume DIR continues exactly. --config FILE reads options from YAML.
         """)
 
     @Option(help: "Source side of the training corpus (plain or .gz).") var src: String?
@@ -277,5 +280,49 @@ struct NMTTrainRoot: ParsableCommand {
 }
 
 signal(SIGXFSZ, SIG_IGN)   // past a file-size limit, a write fails (and says so) instead of killing the run
-NMTTrainRoot.main()
+extension NMTTrainRoot {
+    static let commands: [String: ParsableCommand.Type] = ["translate": NMTTrainCommand.self, "fill": FillTrainCommand.self,
+                                                          "lm": LMTrainCommand.self]
+
+    /// `arguments` with the file of --config expanded in front of the subcommand's own (the
+    /// subcommand given first, else a run record's task, else translate).
+    static func expandConfig(_ arguments: [String]) throws -> (arguments: [String], expansion: ConfigFile.Expansion?) {
+        guard ConfigFile.path(in: arguments) != nil else { return (arguments, nil) }
+        let named = arguments.first.flatMap { commands[$0] != nil ? $0 : nil }
+        let rest = named == nil ? arguments : Array(arguments.dropFirst())
+        let name = named ?? "translate"
+        let table = OptionTable(help: commands[name]!.helpMessage(columns: 10_000))
+        guard let e = try ConfigFile.expansion(of: rest, table: table, aliases: ["-o": "output"]) else { return (arguments, nil) }
+        if named == nil, let task = e.task, let sub = ["fill": "fill", "lm": "lm"][task] {
+            return try expandConfig([sub] + arguments)
+        }
+        return ((named.map { [$0] } ?? []) + e.arguments + rest, e)
+    }
+}
+
+// --config FILE is expanded before parsing, so the file's values are checked like flags; an
+// error about a flag the file gave names the file and line.
+var arguments = Array(CommandLine.arguments.dropFirst())
+// `nmt-train --help`: the subcommands, then the options of the default one (translate).
+if arguments == ["--help"] || arguments == ["-h"] {
+    print(NMTTrainRoot.helpMessage())
+    print("The default subcommand, translate (nmt-train … without a subcommand):\n")
+    print(NMTTrainRoot.helpMessage(for: NMTTrainCommand.self))
+    exit(0)
+}
+var expansion: ConfigFile.Expansion?
+do {
+    (arguments, expansion) = try NMTTrainRoot.expandConfig(arguments)
+} catch {
+    console.fail("\(error)")
+}
+do {
+    var command = try NMTTrainRoot.parseAsRoot(arguments)
+    try command.run()
+} catch {
+    if let expansion, let located = ConfigFile.locate(NMTTrainRoot.message(for: error), in: expansion) {
+        console.fail(located.description)
+    }
+    NMTTrainRoot.exit(withError: error)
+}
 MPICollective.finishedCleanly = true

@@ -10,6 +10,7 @@ struct LearnBPE: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "learn-bpe",
         abstract: "Learn byte-pair-encoding merges on corpora (FILE or FILE:LANG) and write a merges file.",
+        usage: "nmt-vocab learn-bpe <files> ... -o <output> [<options>]",
         discussion: "Joint BPE for a language pair: nmt-vocab learn-bpe train.de.gz:de train.en.gz:en --size 10000 -o de-en.bpe, then nmt-vocab build train.de.gz --lang de --subwords bpe --bpe de-en.bpe -o de.vocab (and the same for en).")
 
     @Argument(help: "Corpus files, each FILE or FILE:LANG (LANG: the tokenizer's language; default --lang).")

@@ -64,6 +64,7 @@ struct TokenizerOptions: ParsableArguments {
 struct Build: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Count tokens in corpora (plain or .gz) and write a vocabulary.",
+        usage: "nmt-vocab build <files> ... --lang <lang> [<options>]",
         discussion: "Default output: vocab/<first file's name without .gz>.vocab, e.g. train.de.gz -> vocab/train.de.vocab.")
 
     @Argument(help: "Corpus files, one sentence per line (plain text or gzip).")
@@ -165,7 +166,8 @@ struct Build: ParsableCommand {
 
 struct Tokenize: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Tokenize text: one line in, one line of space-separated tokens (or ids) out.")
+        abstract: "Tokenize text: one line in, one line of space-separated tokens (or ids) out.",
+        usage: "nmt-vocab tokenize [<options>] [<files> ...]")
 
     @OptionGroup var options: TokenizerOptions
 
@@ -263,7 +265,8 @@ struct Detokenize: ParsableCommand {
 
 struct Normalize: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print each line as the tokenizer sees it (normalized, lowercased if configured, whitespace collapsed and trimmed): detokenize(tokenize(x)) equals this.")
+        abstract: "Print each line as the tokenizer sees it (normalized, lowercased if configured, whitespace collapsed and trimmed): detokenize(tokenize(x)) equals this.",
+        usage: "nmt-vocab normalize [<options>] [<files> ...]")
 
     @OptionGroup var options: TokenizerOptions
 

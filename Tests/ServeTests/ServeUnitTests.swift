@@ -1,4 +1,5 @@
 import Foundation
+import NMTCLI
 import NMTInference
 import NMTServe
 import NMTText

@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+
+/// nmt-train --config FILE: YAML keys are the flags' names, the command line wins, a run's
+/// run.json starts a run like it, and bad files name the file and line.
+@Suite struct ConfigCLITests {
+    func command(_ runJSON: String?) -> [String: String] {
+        guard let runJSON, let o = try? JSONSerialization.jsonObject(with: Data(runJSON.utf8)) as? [String: Any] else { return [:] }
+        return o["command"] as? [String: String] ?? [:]
+    }
+
+    @Test func yamlConfigAndRunRecordStartRuns() throws {
+        let (dir, _) = try TrainCLITests().corpora()
+        let yaml = """
+            # a tiny run
+            src: \(dir)/train.de
+            tgt: \(dir)/train.en
+            src-vocab: \(dir)/de.vocab
+            tgt-vocab: \(dir)/en.vocab
+            embedding: 8
+            enc-hidden: 8
+            dec-hidden: 8
+            attention: 8
+            pre-output: 8
+            batch-tokens: 20
+            tie-embeddings: false
+            dropout: 0.2
+            max-steps: 3
+            quiet: true
+            """
+        write(dir + "/run.yaml", Array(yaml.utf8))
+        let r = try runTool(nmtTrain, ["--config", dir + "/run.yaml", "-o", dir + "/a", "--dropout", "0.1"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let a = command(read(dir + "/a/run.json"))
+        #expect(a["dropout"] == "0.1" && a["tie-embeddings"] == "false" && a["max-steps"] == "3" && a["embedding"] == "8", "\(a)")
+        // The record starts a run with the same options (a budget changed on the command line).
+        let again = try runTool(nmtTrain, ["--config", dir + "/a/run.json", "-o", dir + "/b", "--max-steps", "4", "--quiet"])
+        #expect(again.status == 0, "\(again.stderr)")
+        var b = command(read(dir + "/b/run.json"))
+        #expect(b["max-steps"] == "4")
+        b["max-steps"] = "3"
+        #expect(a == b && !a.isEmpty)
+        // Bad files: the file and the line.
+        for (text, line, what) in [("src: x\ndropuot: 0.2\n", 2, "unknown key 'dropuot'"), ("src: x\ndropout: abc\n", 2, "'abc' is invalid"),
+                                   ("quiet: maybe\n", 1, "expected true or false"), ("dropout: [0.1, 0.2]\n", 1, "one value")] {
+            write(dir + "/bad.yaml", Array(text.utf8))
+            let e = try runTool(nmtTrain, ["--config", dir + "/bad.yaml", "-o", dir + "/c"])
+            #expect(e.status != 0 && e.stderr.contains("\(dir)/bad.yaml:\(line):") && e.stderr.contains(what), "\(e.stderr)")
+        }
+        let missing = try runTool(nmtTrain, ["--config", dir + "/none.yaml", "-o", dir + "/c"])
+        #expect(missing.status != 0 && missing.stderr.contains("none.yaml"), "\(missing.stderr)")
+    }
+}
+
+/// Every tool's help, rendered at 80 columns, fits in 80 columns; nmt-train's own help lists
+/// the default command's options.
+@Suite struct HelpCLITests {
+    @Test func helpFitsEightyColumns() throws {
+        var checked = 0
+        for (tool, commands) in [(nmtTrain, [[], ["fill"], ["lm"], ["init"], ["average"]]), (nmtTranslate, [[]]), (nmtFill, [[]]),
+                                 (nmtLM, [[], ["score"], ["generate"], ["gradients"]]),
+                                 (nmtVocab, [[], ["build"], ["learn-bpe"], ["tokenize"], ["detokenize"], ["normalize"], ["stats"]]),
+                                 (nmtServe, [[]])] {
+            for sub in commands {
+                let r = try runToolEnv(tool, sub + ["--help"], env: ["COLUMNS": "80"])
+                #expect(r.status == 0, "\(tool) \(sub): \(r.stderr)")
+                for line in r.stdout.split(separator: "\n") where line.count > 80 {
+                    Issue.record("\((tool as NSString).lastPathComponent) \(sub.joined(separator: " ")): \(line.count) columns: \(line)")
+                }
+                checked += 1
+            }
+        }
+        #expect(checked == 19)
+        let train = try runToolEnv(nmtTrain, ["--help"], env: ["COLUMNS": "80"])
+        #expect(train.stdout.contains("--src <src>") && train.stdout.contains("--dropout"), "\(train.stdout)")
+    }
+}
+
+/// Runs a tool with extra environment variables; captures its output.
+func runToolEnv(_ tool: String, _ args: [String], env: [String: String]) throws -> Run {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: tool)
+    p.arguments = args
+    p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    nonisolated(unsafe) var o = Data(), e = Data()
+    let group = DispatchGroup()
+    DispatchQueue.global().async(group: group) { o = out.fileHandleForReading.readDataToEndOfFile() }
+    DispatchQueue.global().async(group: group) { e = err.fileHandleForReading.readDataToEndOfFile() }
+    group.wait()
+    p.waitUntilExit()
+    return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+}
