@@ -447,6 +447,10 @@ public class TrainingLoop {
             for (k, v) in averaged.fields where !k.hasSuffix("signature") { entry["ema_" + k] = v }
         }
         writeLog(entry)
+        // The learning curve so far, beside the log (a picture: failing to draw it stops nothing).
+        if let run = try? LearningCurve.read(runDirectory: outputDir) {
+            try? AtomicFile.write(string: LearningCurve(runs: [run]).svg(), to: ModelDirectory.join(outputDir, "curve.svg"), force: true)
+        }
         let position = state.batchInEpoch == 0 ? "after epoch \(state.epoch)" : "in epoch \(state.epoch + 1)"
         let figures = averaged.map { "\(raw.text); averaged weights: \($0.text)" + (useAverage ? " ←" : "") } ?? raw.text
         observer?.logLine("validation \(position) (step \(state.step)): " + figures
