@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh chromium-driver   # headless Chromium for the web page's browser test
 swift build --build-tests
 swift test --skip-build 2>&1 | tee .build/test-output.txt
+# PyTorch rebuilds a model from docs/model-format.md alone and reproduces its scores (skipped,
+# with a message, where torch is not installable).
+bash scripts/reference/torch_interop_check.sh
 # Then again under each other instruction-set level this CPU supports (Sources/NMTTensor/Kernels.swift):
 # the best one ran above; every path must pass on its own.
 flags=$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null || true)
