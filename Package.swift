@@ -121,7 +121,8 @@ let package = Package(
                            .product(name: "Metrics", package: "swift-metrics"),
                            .product(name: "Prometheus", package: "swift-prometheus")]
         ),
-        .executableTarget(name: "nmt-bench", dependencies: ["NMTModel", "NMTTrain"]),
+        .executableTarget(name: "nmt-bench", dependencies: ["NMTModel", "NMTTrain",
+                                                        .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .target(name: "NMTTestSupport", dependencies: ["NMTLayers"], path: "Tests/NMTTestSupport"),
         .testTarget(name: "NMTTextTests", dependencies: ["NMTText", "NMTTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "NMTTensorTests", dependencies: ["NMTTensor", "NMTTestSupport"]),

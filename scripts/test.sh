@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds, and runs every test (debug build, tiny
-# numeric sizes; the end-to-end tests run the built executables), once at the CPU's best
-# instruction-set level and once forced to each lower one (NMT_KERNELS). Benchmarks and long runs
-# (release builds) are in scripts/bench.sh, scripts/check_bit_identical.sh, scripts/run_*.sh.
+# numeric sizes; the end-to-end tests run the built executables, mpirun and headless Chromium
+# included), then the PyTorch interop check (scripts/reference/torch_interop_check.sh), then the
+# suite again forced to each lower instruction-set level (NMT_KERNELS). Nothing here runs a
+# release build: benchmarks and long runs are in scripts/bench.sh, scripts/bench/,
+# scripts/check_bit_identical.sh and scripts/run_*.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh chromium-driver   # headless Chromium for the web page's browser test

@@ -9,6 +9,7 @@
 // best of N repetitions after two warm-up runs (the least disturbed by other processes on a
 // shared 2-core machine; compare rows with the ceiling measured in the same run).
 
+import ArgumentParser
 import NMTLayers
 import NMTModel
 import NMTTensor
@@ -211,19 +212,37 @@ func benchLayers(reps: Int, threads: Int) {
     }
 }
 
-let args = Array(CommandLine.arguments.dropFirst())
-func option(_ name: String, _ def: Int) -> Int {
-    let args = Array(CommandLine.arguments.dropFirst())
-    if let i = args.firstIndex(of: name), i + 1 < args.count, let v = Int(args[i + 1]) { return v }
-    return def
+struct NMTBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nmt-bench",
+        abstract: "Layer micro-benchmarks and training throughput at the training shape (release build).",
+        subcommands: [Layers.self, Train.self])
+
+    struct Layers: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The sgemm ceiling, then forward and forward+backward times per layer (markdown table).")
+        @Option(help: "Timed repetitions per layer (the best counts).") var reps = 20
+        @Option(help: "BLAS threads.") var threads = 2
+        func validate() throws {
+            guard reps >= 1, threads >= 1 else { throw ValidationError("--reps and --threads must be at least 1") }
+        }
+        func run() { benchLayers(reps: reps, threads: threads) }
+    }
+
+    struct Train: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Training steps of the default model at the reference shape: tokens/s and GFLOP/s (JSON).")
+        @Option(help: "Timed steps.") var steps = 20
+        @Option(help: "Untimed steps first.") var warmup = 3
+        @Option(help: "BLAS threads.") var threads = 2
+        @Option(help: "Encoder layers.") var encLayers = 1
+        func validate() throws {
+            guard steps >= 1, warmup >= 0, threads >= 1, encLayers >= 1 else {
+                throw ValidationError("--steps, --threads and --enc-layers must be at least 1, --warmup at least 0")
+            }
+        }
+        func run() { benchTrain(steps: steps, warmup: warmup, threads: threads, layers: encLayers) }
+    }
 }
-switch args.first {
-case "layers":
-    benchLayers(reps: option("--reps", 20), threads: option("--threads", 2))
-case "train":
-    benchTrain(steps: option("--steps", 20), warmup: option("--warmup", 3), threads: option("--threads", 2),
-               layers: option("--enc-layers", 1))
-default:
-    print("usage: nmt-bench layers [--reps N] [--threads N]\n       nmt-bench train [--steps N] [--warmup N] [--threads N] [--enc-layers N]")
-    exit(args.isEmpty ? 0 : 2)
-}
+
+NMTBench.main()

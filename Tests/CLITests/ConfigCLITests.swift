@@ -60,7 +60,7 @@ import Testing
         for (tool, commands) in [(nmtTrain, [[], ["fill"], ["lm"], ["init"], ["average"]]), (nmtTranslate, [[]]), (nmtFill, [[]]),
                                  (nmtLM, [[], ["score"], ["generate"], ["gradients"]]),
                                  (nmtVocab, [[], ["build"], ["learn-bpe"], ["tokenize"], ["detokenize"], ["normalize"], ["stats"]]),
-                                 (nmtServe, [[]])] {
+                                 (nmtServe, [[]]), (nmtBench, [[], ["layers"], ["train"]])] {
             for sub in commands {
                 let r = try runToolEnv(tool, sub + ["--help"], env: ["COLUMNS": "80"])
                 #expect(r.status == 0, "\(tool) \(sub): \(r.stderr)")
@@ -70,9 +70,12 @@ import Testing
                 checked += 1
             }
         }
-        #expect(checked == 19)
+        #expect(checked == 22)
         let train = try runToolEnv(nmtTrain, ["--help"], env: ["COLUMNS": "80"])
         #expect(train.stdout.contains("--src <src>") && train.stdout.contains("--dropout"), "\(train.stdout)")
+        // nmt-bench parses its flags like the others: an unknown one is an error, not ignored.
+        let bogus = try runToolEnv(nmtBench, ["train", "--stpes", "3"], env: [:])
+        #expect(bogus.status != 0 && bogus.stderr.contains("--stpes"), "\(bogus.stderr)")
     }
 }
 
@@ -94,3 +97,6 @@ func runToolEnv(_ tool: String, _ args: [String], env: [String: String]) throws 
     p.waitUntilExit()
     return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
 }
+
+/// The built nmt-bench (swift build --build-tests builds every product).
+let nmtBench: String = URL(fileURLWithPath: nmtVocab).deletingLastPathComponent().appendingPathComponent("nmt-bench").path
