@@ -232,7 +232,7 @@ struct NMTBench: ParsableCommand {
     struct Train: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Training steps of the default model at the reference shape: tokens/s and GFLOP/s (JSON).",
-            usage: "nmt-bench train [--steps <n>] [--warmup <n>] [--threads <n>] [--enc-layers <n>]")
+            usage: "nmt-bench train [--steps <n>] [--warmup <n>] [<options>]")
         @Option(help: "Timed steps.") var steps = 20
         @Option(help: "Untimed steps first.") var warmup = 3
         @Option(help: "BLAS threads.") var threads = 2
