@@ -83,10 +83,11 @@ let package = Package(
         .target(name: "NMTTrain", dependencies: ["NMTStore", "NMTMetrics"]),
         .target(name: "NMTDistributed", dependencies: ["NMTTrain", "CMPI"]),
         .target(name: "NMTCLI", dependencies: ["NMTText", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                                            .product(name: "Yams", package: "Yams")]),
+                                            .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "nmt-train",
-            dependencies: ["NMTTrain", "NMTDistributed", "NMTInference", "NMTCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["NMTTrain", "NMTDistributed", "NMTInference", "NMTCLI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "nmt-translate",

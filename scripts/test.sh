@@ -7,7 +7,7 @@
 # scripts/check_bit_identical.sh and scripts/run_*.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh chromium-driver   # headless Chromium for the web page's browser test
+bash scripts/setup.sh chromium-driver tmux   # headless Chromium for the web page's test, tmux for the terminal's
 swift build --build-tests
 swift test --skip-build 2>&1 | tee .build/test-output.txt
 # PyTorch rebuilds a model from docs/model-format.md alone and reproduces its scores (skipped,

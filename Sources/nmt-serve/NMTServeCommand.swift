@@ -80,6 +80,9 @@ struct NMTServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
+    @Option(help: "Log lines as text (time, level, message) or as JSON lines for a log collector (text, json).")
+    var logFormat = "text"
+
     /// Expands --config FILE into flags before parsing, so the file's values are checked like flags.
     static func main() async {
         do {
@@ -107,6 +110,7 @@ struct NMTServeCommand: AsyncParsableCommand {
         if maxWaitMs < 0 || rateLimit < 0 || maxAlternatives < 0 { throw ValidationError("--max-wait-ms, --rate-limit and --max-alternatives must not be negative") }
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("--log-level \(logLevel): one of trace, debug, info, notice, warning, error, critical") }
+        if LogFormat(rawValue: logFormat) == nil { throw ValidationError("--log-format \(logFormat): text or json") }
     }
 
     func run() async throws {
@@ -124,7 +128,9 @@ struct NMTServeCommand: AsyncParsableCommand {
     func serve() async throws {
         if let t = threads { BLASThreads.set(t) }
         let level = Logger.Level(rawValue: logLevel)!
+        let json = LogFormat(rawValue: logFormat) == .json
         LoggingSystem.bootstrap { label in
+            if json { return ToolLogHandler(label: label, level: level, format: .json) }
             var h = StreamLogHandler.standardError(label: label)
             h.logLevel = level
             return h

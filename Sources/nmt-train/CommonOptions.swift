@@ -4,6 +4,7 @@
 import ArgumentParser
 import Foundation
 import NMTCLI
+import Logging
 import NMTDistributed
 import NMTStore
 import NMTTensor
@@ -33,6 +34,9 @@ struct CommonTrainingOptions: ParsableArguments {
     var checkSync = 0
     @Flag(help: "Skip lines with invalid UTF-8 (counted) instead of stopping.") var skipInvalid = false
     @Flag(help: "Print nothing but errors.") var quiet = false
+    @Option(help: "Least level logged: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+    @Option(help: "Log lines as plain text (a terminal also gets a progress bar) or as JSON lines (text, json).")
+    var logFormat = "text"
     @Flag(help: "With --resume: continue at the --learning-rate given (or the run's first rate) instead of the run's current one.")
     var resetLearningRate = false
 
@@ -53,6 +57,8 @@ struct CommonTrainingOptions: ParsableArguments {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard keepCheckpoints >= 0 else { throw ValidationError("--keep-checkpoints must be 0 or more") }
         guard accum >= 1 else { throw ValidationError("--accum must be at least 1") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel): one of \(Logger.Level.names)") }
+        guard LogFormat(rawValue: logFormat) != nil else { throw ValidationError("--log-format \(logFormat): text or json") }
         guard checkSync >= 0 else { throw ValidationError("--check-sync must be 0 or more") }
         if let spec = debugKillInCheckpoint, point(spec, default: "old-moved") == nil {
             throw ValidationError("--debug-kill-in-checkpoint N[:STAGE], STAGE one of \(Checkpoint.stages.joined(separator: " "))")
@@ -124,6 +130,15 @@ extension CommonTrainingOptions {
     func startProcesses() {
         guard MPICollective.launchedByMPI, runProcesses is SingleProcess else { return }
         do { runProcesses = try MPICollective.start() } catch { console.fail("\(error)") }
+    }
+
+    /// Logging set up as --log-level and --log-format say (once per process), and the observer
+    /// that reports through it (quiet on ranks other than 0).
+    func makeObserver() -> ConsoleObserver {
+        let level = Logger.Level(rawValue: logLevel) ?? .info, format = LogFormat(rawValue: logFormat) ?? .text
+        let clear = isatty(2) != 0 && format == .text ? "\r\u{1B}[K" : ""
+        LoggingSystem.bootstrap { ToolLogHandler(label: $0, level: level, format: format, linePrefix: clear) }
+        return ConsoleObserver(quiet: quiet || !writesFiles, logger: Logger(label: "nmt-train"), format: format)
     }
 
     /// The log line that says how the run computes: kernels, threads, processes.

@@ -80,7 +80,7 @@ struct FillTrainCommand: ParsableCommand {
 
     func run() throws {
         common.startProcesses()
-        let observer = ConsoleObserver(quiet: common.quiet || !writesFiles)
+        let observer = common.makeObserver()
         do {
             if let resume {
                 let r = try MonolingualRun.resume(resume, as: FillModel.self, now: settings(),

@@ -97,7 +97,7 @@ struct LMTrainCommand: ParsableCommand {
 
     func run() throws {
         common.startProcesses()
-        let observer = ConsoleObserver(quiet: common.quiet || !writesFiles)
+        let observer = common.makeObserver()
         do {
             if let resume {
                 let r = try MonolingualRun.resume(resume, as: LanguageModel.self, now: settings(),

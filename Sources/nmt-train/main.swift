@@ -4,6 +4,7 @@
 
 import ArgumentParser
 import Foundation
+import Logging
 import NMTCLI
 import NMTDistributed
 import NMTInference
@@ -30,18 +31,26 @@ func installStopHandlers(_ flag: StopFlag) {
 }
 
 
+/// Progress on a terminal (a bar redrawn in place; not in JSON logs) and log lines through
+/// swift-log (--log-level, --log-format).
 final class ConsoleObserver: TrainingObserver {
     let quiet: Bool
     let terminal = isatty(2) != 0
+    let logger: Logger
+    let drawsBar: Bool
     var lastDraw = 0.0
     var epochShown = -1, firstBatch = 0
     var epochStart = 0.0
-    init(quiet: Bool) { self.quiet = quiet }
+    init(quiet: Bool, logger: Logger = Logger(label: "nmt-train"), format: LogFormat = .text) {
+        self.quiet = quiet
+        self.logger = logger
+        drawsBar = terminal && !quiet && format == .text && logger.logLevel <= .info
+    }
 
     func say(_ s: String) { FileHandle.standardError.write(s.data(using: .utf8)!) }
 
     func trainingProgress(epoch: Int, batch: Int, batches: Int, loss: Double, tokensPerSecond: Double, learningRate: Float) {
-        guard terminal && !quiet else { return }
+        guard drawsBar else { return }
         let now = Date().timeIntervalSince1970
         if now - lastDraw < 0.2 && batch < batches { return }
         lastDraw = now
@@ -57,7 +66,7 @@ final class ConsoleObserver: TrainingObserver {
 
     func logLine(_ line: String) {
         guard !quiet else { return }
-        say((terminal ? "\r\u{1B}[K" : "") + line + "\n")
+        if line.hasPrefix("warning: ") { logger.warning("\(line.dropFirst("warning: ".count))") } else { logger.info("\(line)") }
     }
 }
 
@@ -189,7 +198,7 @@ struct NMTTrainCommand: ParsableCommand {
 
     func run() throws {
         common.startProcesses()
-        let observer = ConsoleObserver(quiet: common.quiet || !writesFiles)
+        let observer = common.makeObserver()
         do {
             if let resume { return try resumeRun(resume, observer: observer) }
             BLASThreads.set(common.threads)
