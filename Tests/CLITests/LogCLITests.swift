@@ -32,28 +32,33 @@ import Testing
         guard let tmux else { return }
         let (dir, args) = try TrainCLITests().corpora()
         let socket = "nmt-test-\(getpid())-\(UInt32.random(in: 0 ..< .max))"
-        let command = ([nmtTrain] + args.filter { $0 != "--quiet" }
+        // No validation and no log lines: the bar alone is redrawn on its line.
+        var a = args.filter { $0 != "--quiet" }
+        for flag in ["--valid-src", "--valid-tgt"] {
+            if let i = a.firstIndex(of: flag) { a.removeSubrange(i...(i + 1)) }
+        }
+        let command = ([nmtTrain] + a + ["--log-every", "0"]
                        + ["-o", dir + "/t", "--max-epochs", "100000", "--early-stop", "100000", "--batch-tokens", "8",
                           "--max-minutes", "1"])
             .map { "'\($0)'" }.joined(separator: " ")
-        // The tmux server forks from this client and would keep captured pipes open: its
-        // output goes nowhere. The run ends by itself within a minute if the test dies.
-        let start = Process()
-        start.executableURL = URL(fileURLWithPath: tmux)
-        start.arguments = ["-L", socket, "new-session", "-d", "-s", "bar", "-x", "150", "-y", "20", command + "; sleep 5"]
-        start.standardOutput = FileHandle.nullDevice
-        start.standardError = FileHandle.nullDevice
-        start.standardInput = FileHandle.nullDevice
-        try start.run()
-        start.waitUntilExit()
-        defer { _ = try? runTool(tmux, ["-L", socket, "kill-server"]) }
-        var screen = ""
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            usleep(300_000)
-            screen = (try? runTool(tmux, ["-L", socket, "capture-pane", "-p", "-t", "bar"]))?.stdout ?? ""
-            if screen.contains("ETA") && screen.contains("█") { break }
-        }
+        // One shell script starts the session, waits until the screen shows the bar (at most
+        // 30 s), saves the screen and ends the server; its output goes to files, since the tmux
+        // server would keep captured pipes open.
+        let work = makeTempDir()
+        let script = """
+            T='\(tmux)'; S='\(socket)'
+            "$T" -L "$S" new-session -d -s bar -x 150 -y 20 "\(command.replacingOccurrences(of: "\"", with: "\\\""))"
+            for i in $(seq 1 100); do
+                sleep 0.3
+                "$T" -L "$S" capture-pane -p -t bar > '\(work)/screen' 2>/dev/null || true
+                grep -q ETA '\(work)/screen' && grep -q '█' '\(work)/screen' && break
+            done
+            "$T" -L "$S" kill-server
+            """
+        write(work + "/run.sh", Array(script.utf8))
+        let launch = try runTool("/bin/sh", ["-c", "sh '\(work)/run.sh' </dev/null >'\(work)/out' 2>&1"])
+        #expect(launch.status == 0, "\(read(work + "/out") ?? "")")
+        let screen = read(work + "/screen") ?? ""
         let bars = screen.split(separator: "\n").filter { $0.contains("ETA") }
         #expect(bars.count == 1, "\(screen)")
         if let bar = bars.first {
