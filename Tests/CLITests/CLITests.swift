@@ -29,13 +29,14 @@ func run(_ args: [String], stdin: String = "", cwd: String? = nil) throws -> Run
     try runTool(nmtVocab, args, stdin: Data(stdin.utf8), cwd: cwd)
 }
 
-/// Runs a tool with `args` (in `cwd` when given), feeding `stdin`; captures everything. A death
-/// by a signal fails the test unless `signalExpected`.
-func runTool(_ tool: String, _ args: [String], stdin: Data = Data(), cwd: String? = nil,
+/// Runs a tool with `args` (in `cwd` when given, with `env` added to the environment), feeding
+/// `stdin`; captures everything. A death by a signal fails the test unless `signalExpected`.
+func runTool(_ tool: String, _ args: [String], stdin: Data = Data(), cwd: String? = nil, env: [String: String] = [:],
              signalExpected: Bool = false) throws -> Run {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: tool)
     p.arguments = args
+    if !env.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 } }
     if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
     let inPipe = Pipe(), outPipe = Pipe(), errPipe = Pipe()
     p.standardInput = inPipe

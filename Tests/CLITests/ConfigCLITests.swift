@@ -62,7 +62,7 @@ import Testing
                                  (nmtVocab, [[], ["build"], ["learn-bpe"], ["tokenize"], ["detokenize"], ["normalize"], ["stats"]]),
                                  (nmtServe, [[]]), (nmtBench, [[], ["layers"], ["train"]])] {
             for sub in commands {
-                let r = try runToolEnv(tool, sub + ["--help"], env: ["COLUMNS": "80"])
+                let r = try runTool(tool, sub + ["--help"], env: ["COLUMNS": "80"])
                 #expect(r.status == 0, "\(tool) \(sub): \(r.stderr)")
                 for line in r.stdout.split(separator: "\n") where line.count > 80 {
                     Issue.record("\((tool as NSString).lastPathComponent) \(sub.joined(separator: " ")): \(line.count) columns: \(line)")
@@ -71,31 +71,12 @@ import Testing
             }
         }
         #expect(checked == 22)
-        let train = try runToolEnv(nmtTrain, ["--help"], env: ["COLUMNS": "80"])
+        let train = try runTool(nmtTrain, ["--help"], env: ["COLUMNS": "80"])
         #expect(train.stdout.contains("--src <src>") && train.stdout.contains("--dropout"), "\(train.stdout)")
         // nmt-bench parses its flags like the others: an unknown one is an error, not ignored.
-        let bogus = try runToolEnv(nmtBench, ["train", "--stpes", "3"], env: [:])
+        let bogus = try runTool(nmtBench, ["train", "--stpes", "3"], env: [:])
         #expect(bogus.status != 0 && bogus.stderr.contains("--stpes"), "\(bogus.stderr)")
     }
-}
-
-/// Runs a tool with extra environment variables; captures its output.
-func runToolEnv(_ tool: String, _ args: [String], env: [String: String]) throws -> Run {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: tool)
-    p.arguments = args
-    p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    nonisolated(unsafe) var o = Data(), e = Data()
-    let group = DispatchGroup()
-    DispatchQueue.global().async(group: group) { o = out.fileHandleForReading.readDataToEndOfFile() }
-    DispatchQueue.global().async(group: group) { e = err.fileHandleForReading.readDataToEndOfFile() }
-    group.wait()
-    p.waitUntilExit()
-    return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
 }
 
 /// The built nmt-bench (swift build --build-tests builds every product).
