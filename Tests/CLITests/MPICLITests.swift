@@ -128,6 +128,37 @@ import Testing
         #expect(Date().timeIntervalSince(t0) < 30)
     }
 
+    /// SIGTERM to mpirun (forwarded to every rank) stops both ranks after the same update and
+    /// rank 0 saves last/: the checkpoint's step is the step the log's stop line gives.
+    @Test func sigtermSavesCleanly() throws {
+        let (dir, args) = try corpora()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.mpirun)
+        p.arguments = ["--allow-run-as-root", "--oversubscribe", "-np", "2", nmtTrain] + args
+            + ["-o", dir + "/t", "--max-epochs", "100000", "--early-stop", "100000", "--log-every", "1"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline && (read(dir + "/t/train.log.jsonl") ?? "").components(separatedBy: "\"type\":\"train\"").count < 20 {
+            usleep(100_000)
+        }
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        let log = read(dir + "/t/train.log.jsonl") ?? ""
+        let stop = log.split(separator: "\n").last { $0.contains("\"type\":\"stop\"") }
+        let object = stop.flatMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }
+        #expect(object?["reason"] as? String == "stop requested", "\(log.suffix(400))")
+        let step = object?["step"] as? Int ?? -1
+        let state = (try? JSONSerialization.jsonObject(with: Data((read(dir + "/t/last/training-state.json") ?? "").utf8))) as? [String: Any]
+        #expect(step >= 19 && state?["step"] as? Int == step, "log stop at \(step), checkpoint at \(state?["step"] ?? "none")")
+        #expect((state?["rank_rng"] as? [[String]])?.count == 2)
+        // …and it resumes with 2 ranks.
+        let again = try mpi(["--resume", dir + "/t", "--max-steps", "\(step + 2)", "--quiet"])
+        #expect(again.status == 0, "\(again.stderr)")
+    }
+
     @Test func fillTrainsWithTwoRanks() throws {
         let (dir, _) = try corpora()
         let r = try mpi(["fill", "--corpus", dir + "/train.en", "--vocab", dir + "/en.vocab", "-o", dir + "/fill", "--hidden", "8",
