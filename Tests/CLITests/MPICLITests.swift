@@ -132,9 +132,12 @@ import Testing
     /// rank 0 saves last/: the checkpoint's step is the step the log's stop line gives.
     @Test func sigtermSavesCleanly() throws {
         let (dir, args) = try corpora()
+        // The test process's threads block SIGTERM, and a spawned child inherits the mask: mpirun
+        // would never see the signal. A shell's child has an empty mask; so does this one.
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.mpirun)
-        p.arguments = ["--allow-run-as-root", "--oversubscribe", "-np", "2", nmtTrain] + args
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])",
+                       Self.mpirun, "--allow-run-as-root", "--oversubscribe", "-np", "2", nmtTrain] + args
             + ["-o", dir + "/t", "--max-epochs", "100000", "--early-stop", "100000", "--log-every", "1"]
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
@@ -145,6 +148,10 @@ import Testing
             usleep(100_000)
         }
         kill(p.processIdentifier, SIGTERM)
+        let stopBy = Date().addingTimeInterval(30)
+        while p.isRunning && Date() < stopBy { usleep(100_000) }
+        if p.isRunning { kill(p.processIdentifier, SIGKILL) }   // never leave a job behind
+        #expect(Date() < stopBy, "mpirun did not end within 30 s of SIGTERM")
         p.waitUntilExit()
         let log = read(dir + "/t/train.log.jsonl") ?? ""
         let stop = log.split(separator: "\n").last { $0.contains("\"type\":\"stop\"") }
