@@ -73,6 +73,13 @@ import Testing
         #expect(checked == 22)
         let train = try runTool(nmtTrain, ["--help"], env: ["COLUMNS": "80"])
         #expect(train.stdout.contains("--src <src>") && train.stdout.contains("--dropout"), "\(train.stdout)")
+        // Shell completions (scripts/install_completions.sh installs them) know the options.
+        for (tool, flag) in [(nmtTrain, "--src-vocab"), (nmtTranslate, "--length-penalty"), (nmtServe, "--max-batch")] {
+            for shell in ["bash", "zsh", "fish"] {
+                let c = try runTool(tool, ["--generate-completion-script", shell])
+                #expect(c.status == 0 && c.stdout.contains(String(flag.dropFirst(2))), "\(tool) \(shell)")
+            }
+        }
         // nmt-bench parses its flags like the others: an unknown one is an error, not ignored.
         let bogus = try runTool(nmtBench, ["train", "--stpes", "3"], env: [:])
         #expect(bogus.status != 0 && bogus.stderr.contains("--stpes"), "\(bogus.stderr)")
