@@ -17,9 +17,7 @@ for t in "${TOOLS[@]}"; do
     "$B/$t" --generate-completion-script zsh > "$PREFIX/share/zsh/site-functions/_$t"
     "$B/$t" --generate-completion-script fish > "$PREFIX/share/fish/vendor_completions.d/$t.fish"
 done
-# Man pages: the plugin writes TOOL.1 under .build/plugins/GenerateManual/outputs/.
-for t in "${TOOLS[@]}"; do
-    swift package --scratch-path "$SCRATCH" plugin generate-manual --product "$t" >&2
-done
+# Man pages: the plugin writes TOOL/TOOL.1 for every executable under .build/plugins/GenerateManual/outputs/.
+swift package --scratch-path "$SCRATCH" plugin generate-manual >&2
 find "$SCRATCH/plugins/GenerateManual/outputs" -name '*.1' -exec cp {} "$PREFIX/share/man/man1/" \;
 echo "installed completions for ${#TOOLS[@]} tools into $PREFIX/share/{bash-completion,zsh,fish} and man pages into $PREFIX/share/man/man1" >&2
