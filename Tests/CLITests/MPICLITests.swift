@@ -124,8 +124,10 @@ import Testing
         write(dir + "/afile", [])
         let t0 = Date()
         let e = try mpi(args + ["-o", dir + "/afile/run", "--max-epochs", "100000"])
-        #expect(e.status != 0 && e.stderr.contains("afile") && e.stderr.contains("MPI_ABORT"), "\(e.stderr)")
-        #expect(Date().timeIntervalSince(t0) < 30)
+        // (Open MPI's own "MPI_ABORT was invoked" banner is sometimes lost to a race in its help
+        // aggregation, "ORTE_ERROR_LOG: Data unpack would read past end of buffer": not asserted.)
+        #expect(e.status != 0 && e.stderr.contains("afile"), "\(e.stderr)")
+        #expect(Date().timeIntervalSince(t0) < 30, "the job did not end within 30 s of rank 0's error")
     }
 
     /// SIGTERM to mpirun (forwarded to every rank) stops both ranks after the same update and
