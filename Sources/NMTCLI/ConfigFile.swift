@@ -88,21 +88,16 @@ public enum ConfigFile {
         return path
     }
 
-    /// The long names given in `arguments` (short ones through `aliases`, e.g. ["-o": "output"]).
-    public static func given(in arguments: [String], aliases: [String: String]) -> Set<String> {
-        Set(arguments.prefix { $0 != "--" }.compactMap { a -> String? in
-            if a.hasPrefix("--no-") { return String(a.dropFirst(5).prefix { $0 != "=" }) }
-            if a.hasPrefix("--") { return String(a.dropFirst(2).prefix { $0 != "=" }) }
-            return aliases[a]
-        })
-    }
-
     /// The file named by --config in `arguments`, as arguments (nil without --config).
     public static func expansion(of arguments: [String], table: OptionTable, aliases: [String: String] = [:]) throws -> Expansion? {
         guard let path = path(in: arguments) else { return nil }
         guard let data = FileManager.default.contents(atPath: path) else { throw ConfigFileError(path: path, line: nil, message: "cannot read it") }
         guard let text = String(data: data, encoding: .utf8) else { throw ConfigFileError(path: path, line: nil, message: "not UTF-8 text") }
-        var e = try expansion(yaml: text, path: path, table: table, skipping: given(in: arguments, aliases: aliases))
+        // The flags the command line gives (GivenOptions), a --no-NAME counting as NAME.
+        let given = Set(GivenOptions.names(in: arguments, aliases: aliases).map { name in
+            name.hasPrefix("no-") && table.inverted.contains(String(name.dropFirst(3))) ? String(name.dropFirst(3)) : name
+        })
+        var e = try expansion(yaml: text, path: path, table: table, skipping: given)
         e.path = path
         return e
     }
