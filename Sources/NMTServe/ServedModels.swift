@@ -1,4 +1,5 @@
-// The models a server holds: each loaded once, named, with its language pair and its batcher.
+// The models a server holds: each loaded once (a model or an ensemble directory), named, with its
+// language pair and its batcher.
 import Foundation
 import NMTInference
 
@@ -57,16 +58,18 @@ public final class ServedModel: @unchecked Sendable {
     public let target: String
     public let batcher: DynamicBatcher
 
-    init(name: String, loaded: LoadedModel<Seq2Seq>, settings: DecodeSettings,
+    /// `members`: one model, or an ensemble's (loaded from the ensemble directory `directory`).
+    init(name: String, directory: String, members: [LoadedModel<Seq2Seq>], settings: DecodeSettings,
          observer: @escaping @Sendable (String, Int, Double, Int) -> Void) throws {
+        let loaded = members[0]
         self.name = name
-        directory = loaded.directory
+        self.directory = members.count > 1 || EnsembleDirectory.isEnsemble(directory) ? directory : loaded.directory
         source = loaded.sourceVocab.settings.lang
         target = loaded.targetVocab.settings.lang
-        let tuned = try DecodingDefaults.load(modelDirectory: loaded.directory)
+        let tuned = try DecodingDefaults.load(modelDirectory: self.directory)
         let options = TranslateOptions(beamSize: settings.beam, lengthPenalty: DecodingDefaults.lengthPenalty(given: settings.lengthPenalty, tuned: tuned),
                                        batchSize: settings.maxBatch)
-        let translator = try Translator(loaded, options: options)
+        let translator = try Translator(ensemble: members, options: options)
         batcher = DynamicBatcher(translator: translator, maxBatch: settings.maxBatch, maxWait: settings.maxWaitMilliseconds / 1000,
                           queueLimit: settings.queueLimit) { n, s, q in observer(name, n, s, q) }
     }
@@ -85,14 +88,15 @@ public final class ModelRegistry: @unchecked Sendable {
         var done = false
         defer { if !done { for m in models { m.batcher.stop() } } }
         for spec in specs {
-            let loaded = try ModelDirectory.load(spec.path, as: Seq2Seq.self)
+            let members = try ModelDirectory.loadMembers(spec.path, as: Seq2Seq.self)
+            let loaded = members[0]
             let name = spec.name ?? "\(loaded.sourceVocab.settings.lang)-\(loaded.targetVocab.settings.lang)"
             if models.contains(where: { $0.name == name }) { throw ServeConfigError.duplicateName(name) }
             let source = loaded.sourceVocab.settings.lang, target = loaded.targetVocab.settings.lang
             if let other = models.first(where: { $0.source == source && $0.target == target }) {
                 throw ServeConfigError.duplicatePair(other.name, name, "\(source)→\(target)")
             }
-            let m = try ServedModel(name: name, loaded: loaded, settings: settings, observer: observer)
+            let m = try ServedModel(name: name, directory: spec.path, members: members, settings: settings, observer: observer)
             models.append(m)
         }
         self.models = models

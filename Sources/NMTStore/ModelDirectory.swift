@@ -77,6 +77,7 @@ public enum ModelDirectory {
         for dir in [path, join(path, "best"), join(path, "last")] where AtomicFile.fileExists(join(dir, configFile)) {
             return dir
         }
+        if EnsembleDirectory.isEnsemble(path) { throw ModelDirectoryError.ensemble(path) }
         throw ModelDirectoryError.notAModel(path)
     }
 

@@ -59,6 +59,7 @@ public enum ModelDirectoryError: Error, CustomStringConvertible, Equatable {
     case wrongTask(path: String, found: String, expected: String)
     case vocabularyMismatch(path: String, reason: String)
     case weights(path: String, reason: String)
+    case ensemble(String)
 
     public var description: String {
         switch self {
@@ -69,6 +70,8 @@ public enum ModelDirectoryError: Error, CustomStringConvertible, Equatable {
             return "\(p): this is a \(name(f)), a \(name(e)) is needed"
         case .vocabularyMismatch(let p, let r): return "\(p): \(r)"
         case .weights(let p, let r): return "\(p): \(r)"
+        case .ensemble(let p):
+            return "\(p): an ensemble of models (\(EnsembleDirectory.fileName)); nmt-translate and nmt-serve decode with it, other tools need one of its members"
         }
     }
 }

@@ -284,7 +284,7 @@ struct NMTTrainRoot: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nmt-train",
         abstract: "Train a translation model (default), a fill-in-the-blank model (nmt-train fill) or a language model (nmt-train lm).",
-        subcommands: [NMTTrainCommand.self, FillTrainCommand.self, LMTrainCommand.self, InitCommand.self, AverageCommand.self, PlotCommand.self],
+        subcommands: [NMTTrainCommand.self, FillTrainCommand.self, LMTrainCommand.self, InitCommand.self, AverageCommand.self, EnsembleCommand.self, PlotCommand.self],
         defaultSubcommand: NMTTrainCommand.self)
 }
 

@@ -27,7 +27,7 @@ struct NMTTranslate: ParsableCommand {
             every --batch-size lines are translated and flushed.
             """)
 
-    @Option(name: [.customShort("m"), .long], help: "Model directory (or a training directory: its best/, else its last/). Given several times: an ensemble, which averages the models' log-probabilities at every step (the models must share their vocabularies; alignments and attention come from the first).")
+    @Option(name: [.customShort("m"), .long], help: "Model directory (or a training directory: its best/, else its last/, or an ensemble directory written by nmt-train ensemble). Given several times: an ensemble, which averages the models' log-probabilities at every step (the models must share their vocabularies; alignments and attention come from the first).")
     var model: [String]
 
     @Argument(help: "Input files (default: standard input).")
@@ -134,12 +134,13 @@ struct NMTTranslate: ParsableCommand {
     func main() throws {
         if let t = threads { BLASThreads.set(t) }
         let start = Date()
-        let ensemble = try model.map { try ModelDirectory.load($0, as: Seq2Seq.self) }
-        let loaded = ensemble[0]
-        let tuned = try DecodingDefaults.load(modelDirectory: loaded.directory)
+        let ensemble = try model.flatMap { try ModelDirectory.loadMembers($0, as: Seq2Seq.self) }
+        // The decoding settings (decoding.json) of an ensemble directory are its own.
+        let decodingDirectory = model.count == 1 && EnsembleDirectory.isEnsemble(model[0]) ? model[0] : ensemble[0].directory
+        let tuned = try DecodingDefaults.load(modelDirectory: decodingDirectory)
         let alpha = DecodingDefaults.lengthPenalty(given: lengthPenalty, tuned: tuned)
         if lengthPenalty == nil, let tuned, !quiet, tuneLengthPenalty.isEmpty {
-            writeStderr("nmt-translate: length penalty \(String(format: "%g", alpha)) from \(DecodingDefaults.path(inModelDirectory: loaded.directory)) (chosen on \(tuned.source))\n")
+            writeStderr("nmt-translate: length penalty \(String(format: "%g", alpha)) from \(DecodingDefaults.path(inModelDirectory: decodingDirectory)) (chosen on \(tuned.source))\n")
         }
         let options = TranslateOptions(
             beamSize: beam, greedy: greedy, lengthPenalty: alpha, maxLenRatio: maxLenRatio,
@@ -148,7 +149,7 @@ struct NMTTranslate: ParsableCommand {
             maxSourceLength: maxSrcLen, shortlist: shortlist)
         let translator = try Translator(ensemble: ensemble, options: options)
         if score.count == 2 { return try runScore(translator, start: start) }
-        if tuneLengthPenalty.count == 2 { return try runTune(translator, directory: loaded.directory) }
+        if tuneLengthPenalty.count == 2 { return try runTune(translator, directory: decodingDirectory) }
 
         if let dir = attentionSvg { try AtomicFile.createDirectories(dir) }
         var writer = TranslationWriter(nBest: nBest > 1, alignments: alignments, attentionDirectory: attentionSvg,

@@ -40,4 +40,44 @@ import Testing
         #expect(bad.status != 0 && bad.stderr.contains("m1") && bad.stderr.contains("mc") && bad.stderr.contains("target vocabularies"), "\(bad.stderr)")
         #expect(bad.stderr.split(separator: "\n").count == 1, "\(bad.stderr)")
     }
+
+    /// nmt-train ensemble writes a directory that nmt-translate -m reads as the ensemble of its
+    /// members (the script's layout: members inside it), relative so it moves as one piece.
+    @Test func ensembleDirectory() throws {
+        let (dir, args) = try TrainCLITests().corpora()
+        let e = dir + "/e"
+        for seed in ["1", "2"] {
+            let r = try runTool(nmtTrain, args + ["-o", e + "/members/" + seed, "--max-steps", "20", "--seed", seed])
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        let w = try runTool(nmtTrain, ["ensemble", e + "/members/1", e + "/members/2", "-o", e])
+        #expect(w.status == 0, "\(w.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: e + "/ensemble.json"))) as? [String: Any]
+        #expect(json?["members"] as? [String] == ["members/1", "members/2"], "\(String(describing: json))")
+        let pair = try runTool(nmtTranslate, ["-m", e + "/members/1", "-m", e + "/members/2", dir + "/train.de", "--n-best", "2", "--quiet"])
+        let ens = try runTool(nmtTranslate, ["-m", e, dir + "/train.de", "--n-best", "2", "--quiet"])
+        #expect(pair.status == 0 && ens.status == 0 && pair.stdout == ens.stdout && !ens.stdout.isEmpty, "\(ens.stderr)")
+        let alone = try runTool(nmtTranslate, ["-m", e + "/members/1", "--score", dir + "/train.de", dir + "/train.en", "--quiet"])
+        let s2 = try runTool(nmtTranslate, ["-m", e + "/members/1", "-m", e + "/members/2", "--score", dir + "/train.de", dir + "/train.en", "--quiet"])
+        let se = try runTool(nmtTranslate, ["-m", e, "--score", dir + "/train.de", dir + "/train.en", "--quiet"])
+        #expect(se.status == 0 && se.stdout == s2.stdout && se.stdout != alone.stdout, "\(se.stderr)")
+        // Written again: refused without --force, naming the file; with it, replaced.
+        let again = try runTool(nmtTrain, ["ensemble", e + "/members/1", "-o", e])
+        #expect(again.status != 0 && again.stderr.contains("ensemble.json"), "\(again.stderr)")
+        let forced = try runTool(nmtTrain, ["ensemble", e + "/members/2", e + "/members/1", "-o", e, "--force"])
+        #expect(forced.status == 0, "\(forced.stderr)")
+        // Moved as one piece, it still decodes.
+        try FileManager.default.moveItem(atPath: e, toPath: dir + "/moved")
+        let moved = try runTool(nmtTranslate, ["-m", dir + "/moved", dir + "/train.de", "--quiet"])
+        #expect(moved.status == 0 && !moved.stdout.isEmpty, "\(moved.stderr)")
+        // Ensembles do not nest; other tools name the ensemble; a lost member names the file.
+        let nested = try runTool(nmtTrain, ["ensemble", dir + "/moved", "-o", dir + "/nest"])
+        #expect(nested.status != 0 && nested.stderr.contains("ensembles do not nest"), "\(nested.stderr)")
+        let resume = try runTool(nmtTrain, ["--resume", dir + "/moved"])
+        #expect(resume.status != 0, "\(resume.stderr)")
+        try FileManager.default.removeItem(atPath: dir + "/moved/members/2")
+        let lost = try runTool(nmtTranslate, ["-m", dir + "/moved", dir + "/train.de"])
+        #expect(lost.status != 0 && lost.stderr.contains("moved/ensemble.json") && lost.stderr.contains("member members/2"), "\(lost.stderr)")
+        #expect(lost.stderr.split(separator: "\n").count == 1, "\(lost.stderr)")
+    }
 }

@@ -167,6 +167,29 @@ func servedModelFixture() throws -> (dir: String, model: String) {
         #expect(bad.status == 1 && bad.stderr.contains(dir + "/bad.yaml:3: unknown key 'beems'"), "\(bad.stderr)")
     }
 
+    /// An ensemble directory (nmt-train ensemble) is served as nmt-translate -m decodes it.
+    @Test func servesAnEnsembleDirectory() async throws {
+        let (dir, model) = try servedModelFixture()
+        let r = try runTool(nmtTrain, ["--src", dir + "/src.de", "--tgt", dir + "/tgt.en", "--src-vocab", dir + "/de.vocab",
+                                       "--tgt-vocab", dir + "/en.vocab", "-o", dir + "/trained-2", "--embedding", "16",
+                                       "--enc-hidden", "16", "--dec-hidden", "32", "--attention", "16", "--pre-output", "16",
+                                       "--dropout", "0", "--max-steps", "150", "--learning-rate", "0.01", "--quiet", "--threads", "1",
+                                       "--seed", "2"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let e = try runTool(nmtTrain, ["ensemble", model, dir + "/trained-2", "-o", dir + "/ens"])
+        #expect(e.status == 0, "\(e.stderr)")
+        let sentences = Array(serveSentences.prefix(12))
+        let refs = try reference(dir + "/ens", dir, sentences, [])
+        let single = try reference(model, dir, sentences, [])
+        #expect(refs.count == 12 && refs != single, "\(refs) vs \(single)")
+        let server = try ServerProcess(["-m", dir + "/ens"])
+        for (i, s) in sentences.enumerated() {
+            let a = try await http("POST", server.base + "/translate", body: json(["q": s, "source": "de", "target": "en"]))
+            #expect(a.status == 200 && a.object["translatedText"] as? String == refs[i], "\(i): \(a.text) vs \(refs[i])")
+        }
+        #expect(server.stop().status == 0)
+    }
+
     @Test func usageErrors() throws {
         let (_, model) = try translateFixture()
         #expect(try runTool(nmtServe, []).status == 64)
