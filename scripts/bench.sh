@@ -17,6 +17,8 @@ THREADS=${THREADS:-2}
 STEPS=${STEPS:-30}
 SHORTLIST=${SHORTLIST:-3000}
 MODEL=${MODEL:-runs/multi30k/model}
+# The main job writes an ensemble directory: speed and load figures are a single model's (its first member).
+if [ -f "$MODEL/ensemble.json" ]; then MODEL="$MODEL/members/1"; fi
 SCRATCH=${SCRATCH:-.build}
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT

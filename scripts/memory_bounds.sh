@@ -19,7 +19,12 @@ BIN="$SCRATCH/release"
 WORK=$(mktemp -d /tmp/nmt-memory.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 [ -d "$MODEL" ] || { echo "no model at $MODEL: run scripts/run_multi30k.sh first, or set MODEL" >&2; exit 2; }
-VOCAB=$(ls "$MODEL"/best/source.vocab 2>/dev/null || ls "$MODEL"/last/source.vocab)
+# (the main job's model is an ensemble directory: its first member's vocabulary)
+for d in "$MODEL" "$MODEL/members/1"; do
+    VOCAB=$(ls "$d"/best/source.vocab "$d"/last/source.vocab 2>/dev/null | head -n 1 || true)
+    [ -n "$VOCAB" ] && break
+done
+[ -n "$VOCAB" ] || { echo "no source vocabulary under $MODEL" >&2; exit 2; }
 fails=0
 peak() { /usr/bin/time -f "%M" -o "$WORK/rss" "$@"; }
 rss_mb() { echo $(( $(cat "$WORK/rss") / 1024 )); }

@@ -5,7 +5,10 @@
 #   2. build the vocabularies from the training corpora (OUT/vocab/): subword pieces, BPE_SIZE
 #      (10,000) merges learned jointly on both languages (chosen on val over 5,000 and whole
 #      words), or whole words (min count 2) with SUBWORDS=none;
-#   3. train with the defaults within a time budget (MINUTES, default 60);
+#   3. train MEMBERS (default 2) models side by side within the time budget (MINUTES, default
+#      60, wall clock for all of them), seeds 1…MEMBERS, the cores shared out among them, in
+#      OUT/model/members/N, and write OUT/model as their ensemble (nmt-train ensemble); chosen
+#      on val over one model trained alone on all the cores in the same time (MEMBERS=1);
 #   4. translate test_2016_flickr with beam 5 and print sacreBLEU-identical BLEU and chrF.
 # Usage: bash scripts/run_multi30k.sh            (MINUTES=10 for a quick look)
 # Everything goes to OUT (runs/multi30k for de→en, runs/multi30k-SRC-TGT otherwise); an
@@ -17,6 +20,7 @@ SRC=${SRC:-de}
 TGT=${TGT:-en}
 SUBWORDS=${SUBWORDS:-bpe}
 BPE_SIZE=${BPE_SIZE:-10000}
+MEMBERS=${MEMBERS:-2}
 if [ "$SRC" = de ] && [ "$TGT" = en ]; then OUT=${OUT:-runs/multi30k}; else OUT=${OUT:-runs/multi30k-$SRC-$TGT}; fi
 SCRATCH=${SCRATCH:-.build}
 DATA=corpora/multi30k
@@ -42,16 +46,46 @@ echo "== sample (tokenized, first 3 training sentences)"
 # (process substitution: under pipefail, zcat's SIGPIPE from head would end the script)
 "$BIN/nmt-vocab" tokenize --vocab "$OUT/vocab/$SRC.vocab" < <(zcat "$DATA/train.$SRC.gz" | head -n 3)
 
-if [ -f "$OUT/model/last/training-state.json" ]; then
-    "$BIN/nmt-train" --resume "$OUT/model" --max-minutes "$MINUTES"
+train_args=(--src "$DATA/train.$SRC.gz" --tgt "$DATA/train.$TGT.gz"
+    --src-vocab "$OUT/vocab/$SRC.vocab" --tgt-vocab "$OUT/vocab/$TGT.vocab"
+    --valid-src "$DATA/val.$SRC.gz" --valid-tgt "$DATA/val.$TGT.gz")
+if [ "$MEMBERS" -le 1 ] || [ -f "$OUT/model/last/training-state.json" ]; then
+    # one model on all the cores (also a run started that way before: it is resumed as it was)
+    if [ -f "$OUT/model/last/training-state.json" ]; then
+        "$BIN/nmt-train" --resume "$OUT/model" --max-minutes "$MINUTES"
+    else
+        "$BIN/nmt-train" "${train_args[@]}" -o "$OUT/model" --max-minutes "$MINUTES"
+    fi
 else
-    "$BIN/nmt-train" --src "$DATA/train.$SRC.gz" --tgt "$DATA/train.$TGT.gz" \
-        --src-vocab "$OUT/vocab/$SRC.vocab" --tgt-vocab "$OUT/vocab/$TGT.vocab" \
-        --valid-src "$DATA/val.$SRC.gz" --valid-tgt "$DATA/val.$TGT.gz" \
-        -o "$OUT/model" --max-minutes "$MINUTES"
+    THREADS=$(( $(nproc) / MEMBERS )); [ "$THREADS" -ge 1 ] || THREADS=1
+    echo "== training $MEMBERS models side by side ($THREADS thread(s) each, $MINUTES minutes); member 1 reports here, the others in $OUT/train-N.log"
+    mkdir -p "$OUT/model/members"
+    pids=()
+    # Ctrl-C or a TERM stops every member (each saves its last/ and can be resumed by running this again)
+    trap 'kill -TERM "${pids[@]}" 2>/dev/null; wait; exit 130' INT TERM
+    for i in $(seq 1 "$MEMBERS"); do
+        dir="$OUT/model/members/$i"
+        if [ -f "$dir/last/training-state.json" ]; then
+            args=(--resume "$dir" --max-minutes "$MINUTES")
+        else
+            args=("${train_args[@]}" -o "$dir" --max-minutes "$MINUTES" --threads "$THREADS" --seed "$i")
+        fi
+        if [ "$i" = 1 ]; then
+            "$BIN/nmt-train" "${args[@]}" &
+        else
+            "$BIN/nmt-train" "${args[@]}" > "$OUT/train-$i.log" 2>&1 &
+        fi
+        pids+=($!)
+    done
+    failed=0
+    for i in "${!pids[@]}"; do wait "${pids[$i]}" || { echo "member $((i + 1)) failed (see above or $OUT/train-$((i + 1)).log)" >&2; failed=1; }; done
+    trap - INT TERM
+    [ "$failed" = 0 ] || exit 1
+    members=(); for i in $(seq 1 "$MEMBERS"); do members+=("$OUT/model/members/$i"); done
+    "$BIN/nmt-train" ensemble "${members[@]}" -o "$OUT/model" --force
 fi
 
-echo "== translating test_2016_flickr (beam 5) with $OUT/model (its best/, else last/)"
+echo "== translating test_2016_flickr (beam 5) with $OUT/model"
 "$BIN/nmt-translate" -m "$OUT/model" "$DATA/test_2016_flickr.$SRC.gz" -o "$OUT/test_2016_flickr.$TGT" --force \
     --ref "$DATA/test_2016_flickr.$TGT.gz"
 echo "== first translations"

@@ -6,6 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODEL=${MODEL:-runs/multi30k/model}
+# The main job writes an ensemble directory: speed and load figures are a single model's (its first member).
+if [ -f "$MODEL/ensemble.json" ]; then MODEL="$MODEL/members/1"; fi
 EXAMPLES=${EXAMPLES:-500}
 SCRATCH=${SCRATCH:-.build}
 VENV=${SCHEMATHESIS_VENV:-${TMPDIR:-/tmp}/schemathesis-venv}

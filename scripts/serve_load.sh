@@ -8,6 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODEL=${MODEL:-runs/multi30k/model}
+# The main job writes an ensemble directory: speed and load figures are a single model's (its first member).
+if [ -f "$MODEL/ensemble.json" ]; then MODEL="$MODEL/members/1"; fi
 DURATION=${DURATION:-60}
 CONNECTIONS=${CONNECTIONS:-64}
 MAX_BATCH=${MAX_BATCH:-64}

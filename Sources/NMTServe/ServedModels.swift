@@ -63,7 +63,7 @@ public final class ServedModel: @unchecked Sendable {
          observer: @escaping @Sendable (String, Int, Double, Int) -> Void) throws {
         let loaded = members[0]
         self.name = name
-        self.directory = members.count > 1 || EnsembleDirectory.isEnsemble(directory) ? directory : loaded.directory
+        self.directory = EnsembleDirectory.isEnsemble(directory) ? directory : loaded.directory
         source = loaded.sourceVocab.settings.lang
         target = loaded.targetVocab.settings.lang
         let tuned = try DecodingDefaults.load(modelDirectory: self.directory)

@@ -17,6 +17,8 @@ cd "$(dirname "$0")/../.."
 MINUTES=${MINUTES:-12}
 THREADS=${THREADS:-2}
 MODEL=${MODEL:-runs/multi30k/model}
+# The main job writes an ensemble directory: speed and load figures are a single model's (its first member).
+if [ -f "$MODEL/ensemble.json" ]; then MODEL="$MODEL/members/1"; fi
 VOCAB=${VOCAB:-runs/multi30k/vocab}
 SRC=${SRC:-de}
 TGT=${TGT:-en}
