@@ -136,6 +136,14 @@ public final class Translator {
     private let tokenizer: Tokenizer
     private let detokenizer: Detokenizer
     private let scorer: EnsembleScorer
+    /// A right-to-left model (config.reverseTarget): its outputs are reversed back, given
+    /// targets reversed before scoring. Everything outside speaks left to right.
+    private let reversed: Bool
+    /// Models that rescore the n-best list (Reranker.swift); none by default.
+    public internal(set) var rescorers: [Rescorer] = []
+
+    /// Tokens in this translator's model order, left to right.
+    func leftToRight(_ tokens: [Int32]) -> [Int32] { reversed ? tokens.reversed() : tokens }
     private let sourceJoiner: String
     /// With subwords on either side, the target tokenizer that groups output pieces into words:
     /// translations are then reported per word (WordAlignment.swift).
@@ -148,7 +156,9 @@ public final class Translator {
         for m in [model] + ensemble {
             precondition(m.config.sourceVocab == sourceVocab.count && m.config.targetVocab == targetVocab.count,
                          "Translator: vocabulary sizes \(sourceVocab.count)/\(targetVocab.count) do not match the model's \(m.config.sourceVocab)/\(m.config.targetVocab)")
+            guard m.config.reverseTarget == model.config.reverseTarget else { throw EnsembleError.directionMismatch }
         }
+        reversed = model.config.reverseTarget
         self.model = model
         models = [model] + ensemble
         self.sourceVocab = sourceVocab
@@ -245,7 +255,7 @@ public final class Translator {
         let o = options
         let collect = o.alignments || o.replaceUnk
         let search = BeamSearch(options: BeamSearchOptions(
-            beamSize: o.effectiveBeam, nBest: max(1, o.nBest), lengthPenaltyAlpha: o.lengthPenalty,
+            beamSize: o.effectiveBeam, nBest: rescorers.isEmpty ? max(1, o.nBest) : o.effectiveBeam, lengthPenaltyAlpha: o.lengthPenalty,
             maxLenRatio: o.maxLenRatio, maxLenConstant: o.maxLenConstant, minLen: o.minLen,
             bos: SpecialIds.bos, eos: SpecialIds.eos, pad: SpecialIds.pad, unk: SpecialIds.unk,
             suppressPadAndBos: true, collectAlignments: collect))
@@ -257,11 +267,13 @@ public final class Translator {
             let sources = idx.map { prepared[$0].ids }
             scorer.encode(sources)
             var s = scorer
-            let hyps = search.decode(&s, sourceLengths: sources.map(\.count))
+            var hyps = search.decode(&s, sourceLengths: sources.map(\.count))
+            if !rescorers.isEmpty { hyps = rerank(hyps, sources: sources, keep: max(1, o.nBest)) }
             var attention: [[[Float]]]?
             if o.attentionMatrix {
                 attention = forced(sources: sources, targets: hyps.map { $0.first?.tokens ?? [] }, encoded: true,
                                    collectAttention: true).attention
+                if reversed { attention = attention?.map { $0.reversed() } }
             }
             for (k, i) in idx.enumerated() {
                 let p = prepared[i]
@@ -275,7 +287,12 @@ public final class Translator {
         return results.map { $0! }
     }
 
-    private func hypothesis(_ h: Hypothesis, sourceTokens: [String]) -> TranslationHypothesis {
+    private func hypothesis(_ modelOrder: Hypothesis, sourceTokens: [String]) -> TranslationHypothesis {
+        var h = modelOrder
+        if reversed {
+            h.tokens.reverse()
+            h.alignment?.reverse()
+        }
         var toks: [String] = []
         toks.reserveCapacity(h.tokens.count)
         var links: [AlignmentLink]? = h.alignment == nil ? nil : []
@@ -323,7 +340,7 @@ public final class Translator {
         while start < order.count {
             let idx = Array(order[start ..< min(start + bs, order.count)])
             start += bs
-            let lp = forced(sources: idx.map { sourceIds[$0] }, targets: idx.map { targetIds[$0] }, encoded: false,
+            let lp = forced(sources: idx.map { sourceIds[$0] }, targets: idx.map { reversed ? targetIds[$0].reversed() : targetIds[$0] }, encoded: false,
                             collectAttention: false).logProbs
             for (k, i) in idx.enumerated() { out[i] = PairScore(logProb: lp[k], tokens: targetIds[i].count + 1) }
         }
@@ -368,8 +385,11 @@ public final class Translator {
 
 public enum EnsembleError: Error, CustomStringConvertible, Equatable {
     case vocabularyMismatch(first: String, other: String, role: String)
+    case directionMismatch
     public var description: String {
         switch self {
+        case .directionMismatch:
+            return "an ensemble cannot mix left-to-right and right-to-left (--reverse-target) models: rescore with the other direction (--rescore)"
         case let .vocabularyMismatch(first, other, role):
             return "\(other) cannot join an ensemble with \(first): their \(role) vocabularies (or subword models) differ"
         }

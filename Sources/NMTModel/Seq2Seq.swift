@@ -37,16 +37,20 @@ public struct Seq2SeqConfig: Codable, Sendable, Equatable {
     public var encoderCell: CellKind = .lstm
     /// The decoder's recurrent cell (its cell state, if any, starts at 0).
     public var decoderCell: CellKind = .gru
+    /// The model reads and writes target sentences right to left (last token first): trained
+    /// on reversed targets, its outputs are reversed back by the Translator, and scores of
+    /// given targets reverse them first. A reranker for left-to-right models (`--rescore`).
+    public var reverseTarget = false
 
     public init(sourceVocab: Int, targetVocab: Int, embedding: Int = 256, encoderHidden: Int = 256,
                 encoderLayers: Int = 1, decoderHidden: Int = 512, attention: Int = 512, preOutput: Int = 512,
                 dropout: Float = 0.3, labelSmoothing: Float = 0.1, tieEmbeddings: Bool = false,
-                encoderCell: CellKind = .lstm, decoderCell: CellKind = .gru) {
+                encoderCell: CellKind = .lstm, decoderCell: CellKind = .gru, reverseTarget: Bool = false) {
         self.sourceVocab = sourceVocab; self.targetVocab = targetVocab; self.embedding = embedding
         self.encoderHidden = encoderHidden; self.encoderLayers = encoderLayers; self.decoderHidden = decoderHidden
         self.attention = attention; self.preOutput = preOutput; self.dropout = dropout
         self.labelSmoothing = labelSmoothing; self.tieEmbeddings = tieEmbeddings; self.encoderCell = encoderCell
-        self.decoderCell = decoderCell
+        self.decoderCell = decoderCell; self.reverseTarget = reverseTarget
     }
 
     public var decoderConfig: DecoderConfig {

@@ -70,6 +70,7 @@ public final class ServedModel: @unchecked Sendable {
         let options = TranslateOptions(beamSize: settings.beam, lengthPenalty: DecodingDefaults.lengthPenalty(given: settings.lengthPenalty, tuned: tuned),
                                        batchSize: settings.maxBatch)
         let translator = try Translator(ensemble: members, options: options)
+        if EnsembleDirectory.isEnsemble(directory) { try translator.addRescorers(EnsembleDirectory.rescorers(directory)) }
         batcher = DynamicBatcher(translator: translator, maxBatch: settings.maxBatch, maxWait: settings.maxWaitMilliseconds / 1000,
                           queueLimit: settings.queueLimit) { n, s, q in observer(name, n, s, q) }
     }

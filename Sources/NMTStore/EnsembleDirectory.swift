@@ -5,6 +5,10 @@
 //
 //   {"format": "swift-nmt-ensemble", "version": 1, "members": ["members/1", "members/2"]}
 //
+// Version 2 adds rescorers, models that rerank the beam's n-best list (nmt-translate
+// --rescore): "rescorers": [{"model": "members/r2l", "weight": 0.5}] (written as version 1
+// when there are none, so older programs keep reading what they can decode right).
+//
 // A member is a model or training directory (its best/, else last/), given relative to the
 // ensemble directory (or absolute). Ensembles do not nest. The members' compatibility (one
 // source and one target vocabulary) is checked when the ensemble is written and again when
@@ -13,17 +17,37 @@
 import Foundation
 import NMTText
 
+/// A rescorer: `model` (a path) and its weight; `MODEL[:WEIGHT]` on command lines.
+public struct RescorerRef: Codable, Equatable, Sendable {
+    public var model: String
+    public var weight: Float
+
+    public init(model: String, weight: Float) { self.model = model; self.weight = weight }
+
+    /// `MODEL[:WEIGHT]`, weight 1 when absent (a path may itself hold ':' when no number follows);
+    /// nil when it is not of that form.
+    public static func parse(_ spec: String) -> RescorerRef? {
+        if let colon = spec.lastIndex(of: ":"), let w = Float(spec[spec.index(after: colon)...]) {
+            let path = String(spec[..<colon])
+            return path.isEmpty || !w.isFinite ? nil : RescorerRef(model: path, weight: w)
+        }
+        return spec.isEmpty ? nil : RescorerRef(model: spec, weight: 1)
+    }
+}
+
 public struct EnsembleFile: Codable, Equatable, Sendable {
     public static let formatName = "swift-nmt-ensemble"
-    public static let currentVersion = 1
+    public static let currentVersion = 2
     public var format: String
     public var version: Int
     public var members: [String]
+    public var rescorers: [RescorerRef]?
 
-    public init(members: [String]) {
+    public init(members: [String], rescorers: [RescorerRef] = []) {
         format = EnsembleFile.formatName
-        version = EnsembleFile.currentVersion
+        version = rescorers.isEmpty ? 1 : 2
         self.members = members
+        self.rescorers = rescorers.isEmpty ? nil : rescorers
     }
 }
 
@@ -40,6 +64,33 @@ public enum EnsembleDirectory {
     /// The member directories of the ensemble at `dir`, as paths usable from the current
     /// directory, each checked to hold a model. Errors name ensemble.json and the member.
     public static func members(_ dir: String) throws -> [String] {
+        let parsed = try read(dir)
+        let path = file(dir)
+        guard !parsed.members.isEmpty else { throw ModelDirectoryError.badConfig(path: path, reason: "the ensemble has no members") }
+        return try parsed.members.map { try member($0, of: dir) }
+    }
+
+    /// The rescorers the ensemble at `dir` records (paths usable from the current directory).
+    public static func rescorers(_ dir: String) throws -> [RescorerRef] {
+        try (read(dir).rescorers ?? []).map { RescorerRef(model: try member($0.model, of: dir), weight: $0.weight) }
+    }
+
+    /// `m` (as ensemble.json holds it) from the current directory, checked to be a model.
+    static func member(_ m: String, of dir: String) throws -> String {
+        let path = file(dir)
+        let member = m.hasPrefix("/") ? m : ModelDirectory.join(dir, m)
+        if isEnsemble(member) {
+            throw ModelDirectoryError.badConfig(path: path, reason: "member \(m) is itself an ensemble (ensembles do not nest)")
+        }
+        do {
+            _ = try ModelDirectory.resolve(member)
+        } catch {
+            throw ModelDirectoryError.badConfig(path: path, reason: "member \(m): \(error)")
+        }
+        return member
+    }
+
+    static func read(_ dir: String) throws -> EnsembleFile {
         let path = file(dir)
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ModelDirectoryError.badConfig(path: path, reason: "cannot read the file")
@@ -56,27 +107,15 @@ public enum EnsembleDirectory {
         guard parsed.version <= EnsembleFile.currentVersion else {
             throw ModelDirectoryError.badConfig(path: path, reason: "version \(parsed.version) is newer than this program reads (\(EnsembleFile.currentVersion)): update swift-nmt")
         }
-        guard !parsed.members.isEmpty else { throw ModelDirectoryError.badConfig(path: path, reason: "the ensemble has no members") }
-        return try parsed.members.map { m in
-            let member = m.hasPrefix("/") ? m : ModelDirectory.join(dir, m)
-            if isEnsemble(member) {
-                throw ModelDirectoryError.badConfig(path: path, reason: "member \(m) is itself an ensemble (ensembles do not nest)")
-            }
-            do {
-                _ = try ModelDirectory.resolve(member)
-            } catch {
-                throw ModelDirectoryError.badConfig(path: path, reason: "member \(m): \(error)")
-            }
-            return member
-        }
+        return parsed
     }
 
     /// Writes `dir`/ensemble.json naming `members` (paths from the current directory; stored
     /// relative to `dir`). `dir` may exist (it may hold the members); an ensemble or a model
     /// already there is replaced only with `force`.
-    public static func write(members: [String], to dir: String, force: Bool = false) throws {
+    public static func write(members: [String], rescorers: [RescorerRef] = [], to dir: String, force: Bool = false) throws {
         guard !members.isEmpty else { throw TextError.invalidSettings("an ensemble needs at least one member") }
-        for m in members where isEnsemble(m) {
+        for m in members + rescorers.map(\.model) where isEnsemble(m) {
             throw TextError.invalidSettings("\(m) is itself an ensemble (ensembles do not nest): give its members")
         }
         if !force {
@@ -87,9 +126,10 @@ public enum EnsembleDirectory {
         }
         try AtomicFile.createDirectories(dir)
         let stored = members.map { relativePath(of: $0, from: dir) }
+        let storedRescorers = rescorers.map { RescorerRef(model: relativePath(of: $0.model, from: dir), weight: $0.weight) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try AtomicFile.write(Array(try encoder.encode(EnsembleFile(members: stored))) + [0x0A], to: file(dir), force: true)
+        try AtomicFile.write(Array(try encoder.encode(EnsembleFile(members: stored, rescorers: storedRescorers))) + [0x0A], to: file(dir), force: true)
     }
 
     /// `path` relative to the directory `base` (both taken from the current directory).

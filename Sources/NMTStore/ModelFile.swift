@@ -79,7 +79,7 @@ public enum ModelDirectoryError: Error, CustomStringConvertible, Equatable {
 /// Reads any version of config.json into the current layout.
 public enum ModelFileMigration {
     public static let formatName = "swift-nmt-model"
-    public static let currentVersion = 3
+    public static let currentVersion = 4
 
     /// The JSON object of `data` in the current version's layout; `path` names the file in errors.
     public static func currentLayout(_ data: Data, path: String) throws -> [String: Any] {
@@ -97,6 +97,7 @@ public enum ModelFileMigration {
         }
         if version == 1 { json = try fromVersion1(json, path: path) }
         if version <= 2 { json = fromVersion2(json) }
+        if version <= 3 { json = fromVersion3(json) }
         return json
     }
 
@@ -144,6 +145,18 @@ public enum ModelFileMigration {
             case ModelTask.fill.rawValue: if model["cell"] == nil { model["cell"] = CellKind.lstm.rawValue }
             default: break
             }
+            json["model"] = model
+        }
+        json["version"] = currentVersion
+        return json
+    }
+
+    /// Version 3 had no right-to-left models: every translation model read its target left to
+    /// right ("reverseTarget" = false).
+    static func fromVersion3(_ v3: [String: Any]) -> [String: Any] {
+        var json = v3
+        if v3["task"] as? String == ModelTask.translation.rawValue, var model = v3["model"] as? [String: Any] {
+            if model["reverseTarget"] == nil { model["reverseTarget"] = false }
             json["model"] = model
         }
         json["version"] = currentVersion

@@ -26,16 +26,18 @@ public struct ParallelData: Sendable {
 
     /// Reads `sourcePath`/`targetPath` line by line (they must have as many lines).
     /// Pairs with more than `maxLength` tokens on either side are dropped (0 = no limit).
+    /// `reverseTarget`: target ids last token first (a right-to-left model's training data).
     public static func load(sourcePath: String, targetPath: String, sourceVocab: Vocabulary,
                             targetVocab: Vocabulary, maxLength: Int, keepLines: Bool = false,
-                            skipInvalidUTF8: Bool = false) throws -> ParallelData {
+                            skipInvalidUTF8: Bool = false, reverseTarget: Bool = false) throws -> ParallelData {
         let reader = try ParallelLineReader(sourcePath: sourcePath, targetPath: targetPath, skipInvalidUTF8: skipInvalidUTF8)
         let srcTok = try sourceVocab.makeTokenizer()
         let tgtTok = try targetVocab.makeTokenizer()
         var data = ParallelData()
         while let (s, t) = try reader.next() {
             let src = sourceVocab.encode(srcTok.tokenize(s.text))
-            let tgt = targetVocab.encode(tgtTok.tokenize(t.text))
+            var tgt = targetVocab.encode(tgtTok.tokenize(t.text))
+            if reverseTarget { tgt.reverse() }
             if src.isEmpty || tgt.isEmpty { data.droppedEmpty += 1; continue }
             if maxLength > 0 && (src.count > maxLength || tgt.count > maxLength) { data.droppedLong += 1; continue }
             data.pairs.append(SentencePair(source: src, target: tgt))

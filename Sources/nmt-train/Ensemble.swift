@@ -27,15 +27,20 @@ struct EnsembleCommand: ParsableCommand {
     @Argument(help: "Model or training directories of translation models with the same vocabularies.")
     var members: [String]
     @Option(name: .shortAndLong, help: "Output (ensemble) directory.") var output: String
+    @Option(help: ArgumentHelp("A model that reranks the n-best list (a right-to-left one), with its weight (1 when absent; choose it with nmt-translate --tune-rescore). Repeatable.", valueName: "model[:weight]"))
+    var rescore: [String] = []
     @Flag(help: "Replace an existing ensemble.json (or a model) in the output directory.") var force = false
 
     func validate() throws {
         guard !members.isEmpty else { throw ValidationError("give the model directories of the ensemble") }
+        for r in rescore where RescorerRef.parse(r) == nil {
+            throw ValidationError("--rescore \(r): expected MODEL or MODEL:WEIGHT (a number)")
+        }
     }
 
     func run() throws {
         do {
-            var first: (path: String, refs: [String: VocabularyRef])?
+            var first: (path: String, refs: [String: VocabularyRef], reversed: Bool)?
             for m in members {
                 if EnsembleDirectory.isEnsemble(m) {
                     throw TextError.invalidSettings("\(m) is itself an ensemble (ensembles do not nest): give its members")
@@ -45,17 +50,33 @@ struct EnsembleCommand: ParsableCommand {
                 guard task == .translation else {
                     throw ModelDirectoryError.wrongTask(path: dir, found: task.rawValue, expected: ModelTask.translation.rawValue)
                 }
-                let refs = try ModelDirectory.readConfig(dir, as: Seq2SeqConfig.self).vocabularies
+                let file = try ModelDirectory.readConfig(dir, as: Seq2SeqConfig.self)
+                let refs = file.vocabularies
                 if let first {
+                    if file.model.reverseTarget != first.reversed {
+                        throw TextError.invalidSettings("\(m) cannot join an ensemble with \(first.path): one reads the target right to left (--reverse-target); rescore with it instead (nmt-translate --rescore)")
+                    }
                     for role in Seq2Seq.vocabularyRoles where refs[role]?.hash != first.refs[role]?.hash {
                         throw TextError.invalidSettings("\(m) cannot join an ensemble with \(first.path): their \(role) vocabularies (or subword models) differ")
                     }
                 } else {
-                    first = (m, refs)
+                    first = (m, refs, file.model.reverseTarget)
                 }
             }
-            try EnsembleDirectory.write(members: members, to: output, force: force)
-            console.progress("wrote \(EnsembleDirectory.file(output)): an ensemble of \(members.count) model\(members.count == 1 ? "" : "s")")
+            let rescorers = rescore.compactMap(RescorerRef.parse)
+            for r in rescorers {
+                if EnsembleDirectory.isEnsemble(r.model) {
+                    throw TextError.invalidSettings("--rescore \(r.model) is an ensemble (ensembles do not nest): give one model")
+                }
+                let dir = try ModelDirectory.resolve(r.model)
+                let file = try ModelDirectory.readConfig(dir, as: Seq2SeqConfig.self)
+                for role in Seq2Seq.vocabularyRoles where file.vocabularies[role]?.hash != first?.refs[role]?.hash {
+                    throw TextError.invalidSettings("--rescore \(r.model): its \(role) vocabulary (or subword model) is not the ensemble's")
+                }
+            }
+            try EnsembleDirectory.write(members: members, rescorers: rescorers, to: output, force: force)
+            console.progress("wrote \(EnsembleDirectory.file(output)): an ensemble of \(members.count) model\(members.count == 1 ? "" : "s")"
+                             + (rescorers.isEmpty ? "" : ", reranked by \(rescorers.count)"))
         } catch {
             console.fail("\(error)")
         }

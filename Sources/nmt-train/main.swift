@@ -122,6 +122,8 @@ struct NMTTrainCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo,
           help: "Share the target embedding with the output layer (through a pre-output → embedding projection when the sizes differ); --no-tie-embeddings gives the output layer its own weight (the reference benchmark's shape).")
     var tieEmbeddings = true
+    @Flag(help: "Read and write the target right to left (a reranker for left-to-right models: nmt-translate --rescore).")
+    var reverseTarget = false
 
     @Option(help: "Target tokens per batch (padded).") var batchTokens = 1200
     @Option(help: "Drop pairs longer than this many tokens.") var maxLen = 80
@@ -185,7 +187,8 @@ struct NMTTrainCommand: ParsableCommand {
         ["embedding": "\(c.embedding)", "enc-cell": c.encoderCell.rawValue, "enc-hidden": "\(c.encoderHidden)",
          "enc-layers": "\(c.encoderLayers)", "dec-cell": c.decoderCell.rawValue, "dec-hidden": "\(c.decoderHidden)",
          "attention": "\(c.attention)", "pre-output": "\(c.preOutput)", "dropout": "\(c.dropout)",
-         "label-smoothing": "\(c.labelSmoothing)", "tie-embeddings": "\(c.tieEmbeddings)"]
+         "label-smoothing": "\(c.labelSmoothing)", "tie-embeddings": "\(c.tieEmbeddings)",
+         "reverse-target": "\(c.reverseTarget)"]
     }
 
     func modelConfig(sourceVocab: Int, targetVocab: Int) throws -> Seq2SeqConfig {
@@ -193,7 +196,7 @@ struct NMTTrainCommand: ParsableCommand {
                       encoderHidden: encHidden, encoderLayers: encLayers, decoderHidden: decHidden,
                       attention: attention, preOutput: preOutput, dropout: dropout, labelSmoothing: labelSmoothing,
                       tieEmbeddings: tieEmbeddings, encoderCell: try CellKind.parse(encCell, flag: "--enc-cell"),
-                      decoderCell: try CellKind.parse(decCell, flag: "--dec-cell"))
+                      decoderCell: try CellKind.parse(decCell, flag: "--dec-cell"), reverseTarget: reverseTarget)
     }
 
     func run() throws {
@@ -252,12 +255,14 @@ struct NMTTrainCommand: ParsableCommand {
                record: RunRecord, validBeam: Int, skipInvalid: Bool, observer: ConsoleObserver) throws {
         do {
             let data = try ParallelData.load(sourcePath: record.train[0], targetPath: record.train[1], sourceVocab: srcV,
-                                             targetVocab: tgtV, maxLength: record.maxLength, skipInvalidUTF8: skipInvalid)
+                                             targetVocab: tgtV, maxLength: record.maxLength, skipInvalidUTF8: skipInvalid,
+                                             reverseTarget: model.config.reverseTarget)
             observer.logLine("training data: \(data.summary)")
             var valid: ParallelData?
             if record.valid.count == 2 {
                 valid = try ParallelData.load(sourcePath: record.valid[0], targetPath: record.valid[1], sourceVocab: srcV, targetVocab: tgtV,
-                                              maxLength: 0, keepLines: true, skipInvalidUTF8: skipInvalid)
+                                              maxLength: 0, keepLines: true, skipInvalidUTF8: skipInvalid,
+                                              reverseTarget: model.config.reverseTarget)
                 observer.logLine("validation data: \(valid!.summary)")
             }
             let params = model.arena.count

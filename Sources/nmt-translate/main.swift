@@ -92,6 +92,15 @@ struct NMTTranslate: ParsableCommand {
         valueName: "SRC REF"))
     var tuneLengthPenalty: [String] = []
 
+    @Option(help: ArgumentHelp("Rescore the beam's n-best list with this model (a right-to-left one: nmt-train --reverse-target) and pick by beam score + WEIGHT × its length-normalised log-probability (WEIGHT 1 when absent). Repeatable.", valueName: "model[:weight]"))
+    var rescore: [String] = []
+
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("Decode SRC once with the whole beam, rescore it with the --rescore models, and print the BLEU against REF of every combination of their weights from --rescore-grid, then the best (give it to --rescore MODEL:WEIGHT or nmt-train ensemble --rescore).", valueName: "SRC REF"))
+    var tuneRescore: [String] = []
+
+    @Option(help: "Weights tried by --tune-rescore for each rescorer (comma-separated).")
+    var rescoreGrid: String = RescoreTuning.defaultGrid.map { String(format: "%g", $0) }.joined(separator: ",")
+
     @Option(help: "Length penalties tried by --tune-length-penalty (comma-separated).")
     var grid: String = LengthPenaltyTuning.defaultGrid.map { String(format: "%g", $0) }.joined(separator: ",")
 
@@ -125,10 +134,29 @@ struct NMTTranslate: ParsableCommand {
             _ = try parsedGrid()
         }
         if let a = lengthPenalty, !(a.isFinite && a >= 0) { throw ValidationError("--length-penalty must be a number ≥ 0") }
+        for r in rescore {
+            do { _ = try RescoreError.parse(r) } catch { throw ValidationError("\(error)") }
+        }
+        if !rescore.isEmpty && !score.isEmpty { throw ValidationError("--score scores the given targets; drop --rescore") }
+        if !tuneRescore.isEmpty {
+            if tuneRescore.count != 2 { throw ValidationError("--tune-rescore takes two files: SRC REF") }
+            if !files.isEmpty || !score.isEmpty || ref != nil || output != nil || !tuneLengthPenalty.isEmpty {
+                throw ValidationError("--tune-rescore reads its own two files; give no input files, --score, --ref, -o or --tune-length-penalty")
+            }
+            _ = try parsedRescoreGrid()
+        }
     }
 
     func run() throws {
         try console.run { try main() }
+    }
+
+    func parsedRescoreGrid() throws -> [Float] {
+        let values = rescoreGrid.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0!.isFinite }) else {
+            throw ValidationError("--rescore-grid: expected comma-separated numbers, got \(rescoreGrid)")
+        }
+        return values.map { $0! }
     }
 
     func main() throws {
@@ -148,8 +176,12 @@ struct NMTTranslate: ParsableCommand {
             alignments: alignments, attentionMatrix: attentionSvg != nil, batchSize: batchSize,
             maxSourceLength: maxSrcLen, shortlist: shortlist)
         let translator = try Translator(ensemble: ensemble, options: options)
+        // --rescore given, else the rescorers an ensemble directory records
+        let fromDirectory = rescore.isEmpty && model.count == 1 && EnsembleDirectory.isEnsemble(model[0])
+        try translator.addRescorers(fromDirectory ? try EnsembleDirectory.rescorers(model[0]) : rescore.compactMap(RescorerRef.parse))
         if score.count == 2 { return try runScore(translator, start: start) }
         if tuneLengthPenalty.count == 2 { return try runTune(translator, directory: decodingDirectory) }
+        if tuneRescore.count == 2 { return try runTuneRescore(translator) }
 
         if let dir = attentionSvg { try AtomicFile.createDirectories(dir) }
         var writer = TranslationWriter(nBest: nBest > 1, alignments: alignments, attentionDirectory: attentionSvg,
@@ -234,6 +266,25 @@ struct NMTTranslate: ParsableCommand {
         try out.write(String(format: "chosen\t%g\n", best))
         try out.flush()
         if !quiet { writeStderr("nmt-translate: wrote \(target)\n") }
+    }
+
+    /// --tune-rescore SRC REF
+    func runTuneRescore(_ translator: Translator) throws {
+        guard !translator.rescorers.isEmpty else { throw ValidationError("--tune-rescore needs --rescore MODEL (or an ensemble directory that records rescorers)") }
+        let src = try Inputs.readLines(tuneRescore[0], skipInvalid: skipInvalid, console: console)
+        let refs = try Inputs.readLines(tuneRescore[1], skipInvalid: skipInvalid, console: console)
+        guard src.count == refs.count else {
+            throw TextError.lineCountMismatch(source: tuneRescore[0], sourceLines: src.count, target: tuneRescore[1], targetLines: refs.count)
+        }
+        let candidates = translator.rescoreCandidates(src)
+        let (best, trials) = RescoreTuning.tune(candidates, references: refs, rescorers: translator.rescorers.count,
+                                                grid: try parsedRescoreGrid())
+        let out = BufferedWriter.standardOutput()
+        func weights(_ w: [Float]) -> String { w.map { String(format: "%g", $0) }.joined(separator: ",") }
+        try out.write("weights\tbleu\n")
+        for t in trials { try out.write("\(weights(t.weights))\t\(String(format: "%.2f", t.bleu))\n") }
+        try out.write("chosen\t\(weights(best))\n")
+        try out.flush()
     }
 
     /// --score SRC TGT

@@ -80,4 +80,37 @@ import Testing
         #expect(lost.status != 0 && lost.stderr.contains("moved/ensemble.json") && lost.stderr.contains("member members/2"), "\(lost.stderr)")
         #expect(lost.stderr.split(separator: "\n").count == 1, "\(lost.stderr)")
     }
+
+    /// nmt-train --reverse-target trains a right-to-left model; nmt-translate --rescore reranks
+    /// with it; it cannot join an ensemble of left-to-right models.
+    @Test func rightToLeftRescorer() throws {
+        let (dir, args) = try TrainCLITests().corpora()
+        let l = try runTool(nmtTrain, args + ["-o", dir + "/l2r", "--max-steps", "20"])
+        let r = try runTool(nmtTrain, args + ["-o", dir + "/r2l", "--max-steps", "20", "--reverse-target", "--seed", "2"])
+        #expect(l.status == 0 && r.status == 0, "\(l.stderr)\(r.stderr)")
+        let config = try String(contentsOfFile: dir + "/r2l/last/config.json", encoding: .utf8)
+        #expect(config.contains("\"reverseTarget\" : true"), "\(config)")
+        let plain = try runTool(nmtTranslate, ["-m", dir + "/l2r", dir + "/train.de", "--n-best", "2", "--quiet"])
+        let zero = try runTool(nmtTranslate, ["-m", dir + "/l2r", "--rescore", dir + "/r2l:0", dir + "/train.de", "--n-best", "2", "--quiet"])
+        let some = try runTool(nmtTranslate, ["-m", dir + "/l2r", "--rescore", dir + "/r2l:2", dir + "/train.de", "--quiet"])
+        #expect(plain.status == 0 && zero.status == 0 && some.status == 0, "\(zero.stderr)\(some.stderr)")
+        #expect(zero.stdout == plain.stdout, "weight 0 changes nothing")
+        let mixed = try runTool(nmtTranslate, ["-m", dir + "/l2r", "-m", dir + "/r2l", dir + "/train.de"])
+        #expect(mixed.status != 0 && mixed.stderr.contains("right-to-left"), "\(mixed.stderr)")
+        let ens = try runTool(nmtTrain, ["ensemble", dir + "/l2r", dir + "/r2l", "-o", dir + "/ens"])
+        #expect(ens.status != 0 && ens.stderr.contains("right to left"), "\(ens.stderr)")
+        let bad = try runTool(nmtTranslate, ["-m", dir + "/l2r", "--rescore", ":0.5", dir + "/train.de"])
+        #expect(bad.status == 64 && bad.stderr.contains("--rescore :0.5"), "\(bad.stderr)")
+        // The weight chosen on held-out data, then recorded in an ensemble directory.
+        let tune = try runTool(nmtTranslate, ["-m", dir + "/l2r", "--rescore", dir + "/r2l", "--tune-rescore", dir + "/train.de",
+                                              dir + "/train.en", "--rescore-grid", "0,1"])
+        let rows = tune.stdout.split(separator: "\n")
+        #expect(tune.status == 0 && rows.count == 4 && rows[0] == "weights\tbleu" && rows[1].hasPrefix("0\t")
+                && rows[2].hasPrefix("1\t") && rows[3].hasPrefix("chosen\t"), "\(tune.stdout)\(tune.stderr)")
+        let rec = try runTool(nmtTrain, ["ensemble", dir + "/l2r", "--rescore", dir + "/r2l:2", "-o", dir + "/reranked"])
+        #expect(rec.status == 0, "\(rec.stderr)")
+        let recorded = try runTool(nmtTranslate, ["-m", dir + "/reranked", dir + "/train.de", "--quiet"])
+        #expect(recorded.status == 0 && recorded.stdout == some.stdout, "\(recorded.stderr)")
+    }
 }
+

@@ -94,6 +94,24 @@ import Testing
         #expect(try ModelDirectory.load(fillDir, as: FillModel.self).config.model.cell == .lstm)
     }
 
+    /// Version 3 had no right-to-left models; a right-to-left one round-trips.
+    @Test func version3ConfigsReadLeftToRight() throws {
+        let v = try Self.vocabulary()
+        let dir = makeTemporaryDirectory(prefix: "nmt-store")
+        var c = Self.tinySeq2Seq(v, tied: true).config
+        c.reverseTarget = true
+        try ModelDirectory.save(Seq2Seq(c, seed: 3), sourceVocab: v, targetVocab: v, to: dir)
+        #expect(try ModelDirectory.load(dir, as: Seq2Seq.self).config.model.reverseTarget)
+        try Self.editConfig(dir) { json in
+            json["version"] = 3
+            var m = json["model"] as! [String: Any]
+            m["reverseTarget"] = nil
+            json["model"] = m
+        }
+        let loaded = try ModelDirectory.load(dir, as: Seq2Seq.self)
+        #expect(!loaded.config.model.reverseTarget && loaded.config.version == 4)
+    }
+
     /// A model saved with one encoder cell loads with that cell and its own tensors.
     @Test func theEncoderCellRoundTrips() throws {
         let v = try Self.vocabulary()

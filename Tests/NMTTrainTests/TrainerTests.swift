@@ -233,4 +233,23 @@ import Testing
                                       targetVocab: vocab, maxLength: 4)
         #expect(d.pairs.count == 1 && d.droppedEmpty == 2 && d.droppedLong == 1)
     }
+
+    /// --reverse-target's training data: the same pairs, target ids last token first.
+    @Test func reversedTargetsAreTheTargetsBackwards() throws {
+        let vocab = try Self.vocabulary()
+        let dir = Self.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "s1 s2\ns3 s1\n".write(toFile: dir + "/c.src", atomically: true, encoding: .utf8)
+        try "s2 s1 s3\ns3\n".write(toFile: dir + "/c.tgt", atomically: true, encoding: .utf8)
+        let l2r = try ParallelData.load(sourcePath: dir + "/c.src", targetPath: dir + "/c.tgt", sourceVocab: vocab,
+                                        targetVocab: vocab, maxLength: 80)
+        let r2l = try ParallelData.load(sourcePath: dir + "/c.src", targetPath: dir + "/c.tgt", sourceVocab: vocab,
+                                        targetVocab: vocab, maxLength: 80, reverseTarget: true)
+        #expect(l2r.pairs.count == 2 && r2l.pairs.count == 2)
+        #expect(l2r.pairs[0].target.count == 3 && l2r.pairs[0].target != r2l.pairs[0].target)
+        for (a, b) in zip(l2r.pairs, r2l.pairs) {
+            #expect(a.source == b.source && Array(a.target.reversed()) == b.target)
+        }
+    }
 }
+
