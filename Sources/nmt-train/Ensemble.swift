@@ -1,11 +1,12 @@
 // nmt-train ensemble: writes an ensemble directory (NMTStore.EnsembleDirectory) naming trained
 // translation models, so that `nmt-translate -m DIR` (and nmt-serve) decode with all of them.
-// The members are checked here: each a translation model, all with one source and one target
-// vocabulary (subword models included).
+// The members are checked here as nmt-translate checks them (Translator): each a translation
+// model, all with one source and one target vocabulary (subword models included), one direction.
 
 import ArgumentParser
 import Foundation
 import NMTCLI
+import NMTInference
 import NMTModel
 import NMTStore
 import NMTText
@@ -40,40 +41,17 @@ struct EnsembleCommand: ParsableCommand {
 
     func run() throws {
         do {
-            var first: (path: String, refs: [String: VocabularyRef], reversed: Bool)?
-            for m in members {
-                if EnsembleDirectory.isEnsemble(m) {
-                    throw TextError.invalidSettings("\(m) is itself an ensemble (ensembles do not nest): give its members")
-                }
-                let dir = try ModelDirectory.resolve(m)
-                let task = try ModelDirectory.task(ofModelAt: dir)
-                guard task == .translation else {
-                    throw ModelDirectoryError.wrongTask(path: dir, found: task.rawValue, expected: ModelTask.translation.rawValue)
-                }
-                let file = try ModelDirectory.readConfig(dir, as: Seq2SeqConfig.self)
-                let refs = file.vocabularies
-                if let first {
-                    if file.model.reverseTarget != first.reversed {
-                        throw TextError.invalidSettings("\(m) cannot join an ensemble with \(first.path): one reads the target right to left (--reverse-target); rescore with it instead (nmt-translate --rescore)")
-                    }
-                    for role in Seq2Seq.vocabularyRoles where refs[role]?.hash != first.refs[role]?.hash {
-                        throw TextError.invalidSettings("\(m) cannot join an ensemble with \(first.path): their \(role) vocabularies (or subword models) differ")
-                    }
-                } else {
-                    first = (m, refs, file.model.reverseTarget)
-                }
-            }
             let rescorers = rescore.compactMap(RescorerRef.parse)
-            for r in rescorers {
-                if EnsembleDirectory.isEnsemble(r.model) {
-                    throw TextError.invalidSettings("--rescore \(r.model) is an ensemble (ensembles do not nest): give one model")
-                }
-                let dir = try ModelDirectory.resolve(r.model)
-                let file = try ModelDirectory.readConfig(dir, as: Seq2SeqConfig.self)
-                for role in Seq2Seq.vocabularyRoles where file.vocabularies[role]?.hash != first?.refs[role]?.hash {
-                    throw TextError.invalidSettings("--rescore \(r.model): its \(role) vocabulary (or subword model) is not the ensemble's")
-                }
+            for m in members where EnsembleDirectory.isEnsemble(m) {
+                throw TextError.invalidSettings("\(m) is itself an ensemble (ensembles do not nest): give its members")
             }
+            for r in rescorers where EnsembleDirectory.isEnsemble(r.model) {
+                throw TextError.invalidSettings("--rescore \(r.model) is an ensemble (ensembles do not nest): give one model")
+            }
+            // The checks nmt-translate makes when it reads the directory: translation models, one
+            // source and one target vocabulary, one direction; rescorers with the same vocabularies.
+            let translator = try Translator(ensemble: try members.map { try ModelDirectory.load($0, as: Seq2Seq.self) })
+            try translator.addRescorers(rescorers)
             try EnsembleDirectory.write(members: members, rescorers: rescorers, to: output, force: force)
             console.progress("wrote \(EnsembleDirectory.file(output)): an ensemble of \(members.count) model\(members.count == 1 ? "" : "s")"
                              + (rescorers.isEmpty ? "" : ", reranked by \(rescorers.count)"))

@@ -98,7 +98,7 @@ import Testing
         let mixed = try runTool(nmtTranslate, ["-m", dir + "/l2r", "-m", dir + "/r2l", dir + "/train.de"])
         #expect(mixed.status != 0 && mixed.stderr.contains("right-to-left"), "\(mixed.stderr)")
         let ens = try runTool(nmtTrain, ["ensemble", dir + "/l2r", dir + "/r2l", "-o", dir + "/ens"])
-        #expect(ens.status != 0 && ens.stderr.contains("right to left"), "\(ens.stderr)")
+        #expect(ens.status != 0 && ens.stderr.contains("right-to-left"), "\(ens.stderr)")
         let bad = try runTool(nmtTranslate, ["-m", dir + "/l2r", "--rescore", ":0.5", dir + "/train.de"])
         #expect(bad.status == 64 && bad.stderr.contains("--rescore :0.5"), "\(bad.stderr)")
         // The weight chosen on held-out data, then recorded in an ensemble directory.
