@@ -61,6 +61,17 @@ extension Translator {
         }
     }
 
+    /// Per rescorer, log P_r(target | source) / lp(|target| + 1) of each pair (targets left to
+    /// right), with this translator's length penalty: the rescorer's term before its weight.
+    func rescorerScores(_ rs: [Rescorer], sources: [[Int32]], targets: [[Int32]]) -> [[Float]] {
+        let alpha = options.lengthPenalty
+        return rs.map { r in
+            r.translator.score(sourceIds: sources, targetIds: targets).enumerated().map { i, s in
+                Float(s.logProb) / gnmtLengthPenalty(length: targets[i].count + 1, alpha: alpha)
+            }
+        }
+    }
+
     /// The n-best lists `lists` (tokens in this translator's model order) of `sources`,
     /// rescored, sorted and cut to `keep`.
     func rerank(_ lists: [[Hypothesis]], sources: [[Int32]], keep: Int) -> [[Hypothesis]] {
@@ -72,12 +83,8 @@ extension Translator {
             }
         }
         var extra = [Float](repeating: 0, count: flatTargets.count)
-        let alpha = options.lengthPenalty
-        for r in rescorers where !flatTargets.isEmpty {
-            let scores = r.translator.score(sourceIds: flatSources, targetIds: flatTargets)
-            for (i, s) in scores.enumerated() {
-                extra[i] += r.weight * Float(s.logProb) / gnmtLengthPenalty(length: flatTargets[i].count + 1, alpha: alpha)
-            }
+        for (r, scores) in zip(rescorers, rescorerScores(rescorers, sources: flatSources, targets: flatTargets)) {
+            for i in scores.indices { extra[i] += r.weight * scores[i] }
         }
         var out: [[Hypothesis]] = []
         var i = 0
@@ -117,12 +124,7 @@ extension Translator {
             let ids = prepareSource(line).ids
             for h in t.nBest { flatSources.append(ids); flatTargets.append(h.ids) }
         }
-        let alpha = options.lengthPenalty
-        let perRescorer: [[Float]] = savedRescorers.map { r in
-            r.translator.score(sourceIds: flatSources, targetIds: flatTargets).enumerated().map { i, s in
-                Float(s.logProb) / gnmtLengthPenalty(length: flatTargets[i].count + 1, alpha: alpha)
-            }
-        }
+        let perRescorer = rescorerScores(savedRescorers, sources: flatSources, targets: flatTargets)
         var out: [[RescoreCandidate]] = []
         var i = 0
         for t in translations {

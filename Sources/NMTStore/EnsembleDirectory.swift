@@ -110,14 +110,19 @@ public enum EnsembleDirectory {
         return parsed
     }
 
+    /// Ensembles do not nest: an error naming the first of `paths` that is an ensemble directory.
+    public static func refuseNesting(_ paths: [String]) throws {
+        for m in paths where isEnsemble(m) {
+            throw TextError.invalidSettings("\(m) is itself an ensemble (ensembles do not nest): give its members")
+        }
+    }
+
     /// Writes `dir`/ensemble.json naming `members` (paths from the current directory; stored
     /// relative to `dir`). `dir` may exist (it may hold the members); an ensemble or a model
     /// already there is replaced only with `force`.
     public static func write(members: [String], rescorers: [RescorerRef] = [], to dir: String, force: Bool = false) throws {
         guard !members.isEmpty else { throw TextError.invalidSettings("an ensemble needs at least one member") }
-        for m in members + rescorers.map(\.model) where isEnsemble(m) {
-            throw TextError.invalidSettings("\(m) is itself an ensemble (ensembles do not nest): give its members")
-        }
+        try refuseNesting(members + rescorers.map(\.model))
         if !force {
             for existing in [file(dir), ModelDirectory.join(dir, ModelDirectory.configFile),
                              ModelDirectory.join(dir, "best"), ModelDirectory.join(dir, "last")] where AtomicFile.fileExists(existing) {

@@ -9,7 +9,6 @@ import NMTCLI
 import NMTInference
 import NMTModel
 import NMTStore
-import NMTText
 
 struct EnsembleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -34,20 +33,15 @@ struct EnsembleCommand: ParsableCommand {
 
     func validate() throws {
         guard !members.isEmpty else { throw ValidationError("give the model directories of the ensemble") }
-        for r in rescore where RescorerRef.parse(r) == nil {
-            throw ValidationError("--rescore \(r): expected MODEL or MODEL:WEIGHT (a number)")
+        for r in rescore {
+            do { _ = try RescoreError.parse(r) } catch { throw ValidationError("\(error)") }
         }
     }
 
     func run() throws {
         do {
             let rescorers = rescore.compactMap(RescorerRef.parse)
-            for m in members where EnsembleDirectory.isEnsemble(m) {
-                throw TextError.invalidSettings("\(m) is itself an ensemble (ensembles do not nest): give its members")
-            }
-            for r in rescorers where EnsembleDirectory.isEnsemble(r.model) {
-                throw TextError.invalidSettings("--rescore \(r.model) is an ensemble (ensembles do not nest): give one model")
-            }
+            try EnsembleDirectory.refuseNesting(members + rescorers.map(\.model))   // before loading: the clearer message
             // The checks nmt-translate makes when it reads the directory: translation models, one
             // source and one target vocabulary, one direction; rescorers with the same vocabularies.
             let translator = try Translator(ensemble: try members.map { try ModelDirectory.load($0, as: Seq2Seq.self) })
