@@ -120,7 +120,9 @@ public enum Kernels {
     ///     (it then equals oneDNN on the big shapes and wins the 64-row recurrent steps by 1.2–1.8×),
     ///     oneDNN otherwise (an AVX2 OpenBLAS kernel on an AVX-512 CPU: about half of oneDNN);
     ///   - larger products at the AVX2 level: oneDNN, but OpenBLAS for Aᵀ·B (the weight gradients,
-    ///     where oneDNN's AVX2 kernel reaches 40 % of OpenBLAS's).
+    ///     where oneDNN's AVX2 kernel reaches 40 % of OpenBLAS's) when OpenBLAS runs AVX2 kernels of
+    ///     its own; an OpenBLAS that does not know the CPU falls back to SSE3 kernels (Prescott, seen
+    ///     on a Xeon of family 6 model 207), and oneDNN takes those products too.
     /// oneDNN's JIT kernels need AVX2: the generic level uses OpenBLAS only.
     @inlinable
     public static func engine(m: Int, n: Int, k: Int, transA: Bool = false) -> GemmEngine {
@@ -128,7 +130,7 @@ public enum Kernels {
         if m == 1 { return path == .generic ? .openblas : .onednn }
         switch path {
         case .generic: return .openblas
-        case .avx2: return transA && m > 32 ? .openblas : .onednn
+        case .avx2: return transA && m > 32 && openBLASHasAVX2 ? .openblas : .onednn
         case .avx512: return m <= 32 || !openBLASHasAVX512 ? .onednn : .openblas
         }
     }
@@ -139,12 +141,19 @@ public enum Kernels {
         return ["skylakex", "cooperlake", "sapphirerapids"].contains { core.contains($0) }
     }()
 
+    /// Whether OpenBLAS runs AVX2 (or AVX-512) kernels; an older OpenBLAS on a CPU it does not know
+    /// runs SSE3 ones (Prescott).
+    public static let openBLASHasAVX2: Bool = {
+        let core = String(cString: nmt_openblas_core()).lowercased()
+        return openBLASHasAVX512 || ["haswell", "zen"].contains { core.contains($0) }
+    }()
+
     /// One line for logs and run records: the level, the engines and OpenBLAS's own kernel.
     public static var summary: String {
         let v = nmt_onednn_version()
         let engine = forcedEngine.map { "\($0.rawValue) only" }
             ?? (path == .generic ? "openblas" : path == .avx512 && openBLASHasAVX512 ? "onednn for 1–32 rows, else openblas"
-                : path == .avx2 ? "openblas for large Aᵀ·B, else onednn" : "onednn")
+                : path == .avx2 && openBLASHasAVX2 ? "openblas for large Aᵀ·B, else onednn" : "onednn")
         return "kernels \(path.rawValue) (gemm: \(engine); oneDNN \(v / 10000).\(v / 100 % 100).\(v % 100), "
             + "OpenBLAS core \(String(cString: nmt_openblas_core())))"
     }
