@@ -6,9 +6,13 @@
 #      (10,000) merges learned jointly on both languages (chosen on val over 5,000 and whole
 #      words), or whole words (min count 2) with SUBWORDS=none;
 #   3. train MEMBERS (default 2) models side by side within the time budget (MINUTES, default
-#      60, wall clock for all of them), seeds 1…MEMBERS, the cores shared out among them, in
+#      60, wall clock for all of them), seeds SEED…SEED+MEMBERS−1 (SEED default 1; another SEED is an
+#      independent run), the cores shared out among them, in
 #      OUT/model/members/N, and write OUT/model as their ensemble (nmt-train ensemble); chosen
 #      on val over one model trained alone on all the cores in the same time (MEMBERS=1);
+#      with RERANKERS (default 1) right-to-left models trained beside them in OUT/model/rerank/N
+#      (nmt-train --reverse-target, the seeds after the members') that rerank the ensemble's beam, with their
+#      weights chosen on val (nmt-translate --tune-rescore) and recorded in the ensemble;
 #   4. translate test_2016_flickr with beam 5 and print sacreBLEU-identical BLEU and chrF.
 # Usage: bash scripts/run_multi30k.sh            (MINUTES=10 for a quick look)
 # Everything goes to OUT (runs/multi30k for de→en, runs/multi30k-SRC-TGT otherwise); an
@@ -21,6 +25,8 @@ TGT=${TGT:-en}
 SUBWORDS=${SUBWORDS:-bpe}
 BPE_SIZE=${BPE_SIZE:-10000}
 MEMBERS=${MEMBERS:-2}
+RERANKERS=${RERANKERS:-1}
+SEED=${SEED:-1}
 if [ "$SRC" = de ] && [ "$TGT" = en ]; then OUT=${OUT:-runs/multi30k}; else OUT=${OUT:-runs/multi30k-$SRC-$TGT}; fi
 SCRATCH=${SCRATCH:-.build}
 DATA=corpora/multi30k
@@ -49,7 +55,7 @@ echo "== sample (tokenized, first 3 training sentences)"
 train_args=(--src "$DATA/train.$SRC.gz" --tgt "$DATA/train.$TGT.gz"
     --src-vocab "$OUT/vocab/$SRC.vocab" --tgt-vocab "$OUT/vocab/$TGT.vocab"
     --valid-src "$DATA/val.$SRC.gz" --valid-tgt "$DATA/val.$TGT.gz")
-if [ "$MEMBERS" -le 1 ] || [ -f "$OUT/model/last/training-state.json" ]; then
+if { [ "$MEMBERS" -le 1 ] && [ "$RERANKERS" -le 0 ]; } || [ -f "$OUT/model/last/training-state.json" ]; then
     # one model on all the cores (also a run started that way before: it is resumed as it was)
     if [ -f "$OUT/model/last/training-state.json" ]; then
         "$BIN/nmt-train" --resume "$OUT/model" --max-minutes "$MINUTES"
@@ -57,32 +63,47 @@ if [ "$MEMBERS" -le 1 ] || [ -f "$OUT/model/last/training-state.json" ]; then
         "$BIN/nmt-train" "${train_args[@]}" -o "$OUT/model" --max-minutes "$MINUTES"
     fi
 else
-    THREADS=$(( $(nproc) / MEMBERS )); [ "$THREADS" -ge 1 ] || THREADS=1
-    echo "== training $MEMBERS models side by side ($THREADS thread(s) each, $MINUTES minutes); member 1 reports here, the others in $OUT/train-N.log"
+    PROCESSES=$(( MEMBERS + RERANKERS ))
+    THREADS=$(( $(nproc) / PROCESSES )); [ "$THREADS" -ge 1 ] || THREADS=1
+    echo "== training $MEMBERS model(s) and $RERANKERS right-to-left reranker(s) side by side ($THREADS thread(s) each, $MINUTES minutes); member 1 reports here, the others in $OUT/train-*.log"
     mkdir -p "$OUT/model/members"
-    pids=()
-    # Ctrl-C or a TERM stops every member (each saves its last/ and can be resumed by running this again)
+    pids=(); names=()
+    # Ctrl-C or a TERM stops every process (each saves its last/ and can be resumed by running this again)
     trap 'kill -TERM "${pids[@]}" 2>/dev/null; wait; exit 130' INT TERM
-    for i in $(seq 1 "$MEMBERS"); do
-        dir="$OUT/model/members/$i"
+    # start NAME DIR LOG SEED [extra nmt-train options]: one model of the recipe (resumed when it exists)
+    start() {
+        local name=$1 dir=$2 log=$3 seed=$4; shift 4
         if [ -f "$dir/last/training-state.json" ]; then
             args=(--resume "$dir" --max-minutes "$MINUTES")
         else
-            args=("${train_args[@]}" -o "$dir" --max-minutes "$MINUTES" --threads "$THREADS" --seed "$i")
+            args=("${train_args[@]}" -o "$dir" --max-minutes "$MINUTES" --threads "$THREADS" --seed "$seed" "$@")
         fi
-        if [ "$i" = 1 ]; then
-            "$BIN/nmt-train" "${args[@]}" &
-        else
-            "$BIN/nmt-train" "${args[@]}" > "$OUT/train-$i.log" 2>&1 &
-        fi
-        pids+=($!)
+        if [ -z "$log" ]; then "$BIN/nmt-train" "${args[@]}" & else "$BIN/nmt-train" "${args[@]}" > "$log" 2>&1 & fi
+        pids+=($!); names+=("$name")
+    }
+    for i in $(seq 1 "$MEMBERS"); do
+        log="$OUT/train-$i.log"; [ "$i" = 1 ] && log=""
+        start "member $i" "$OUT/model/members/$i" "$log" "$((SEED + i - 1))"
+    done
+    for i in $(seq 1 "$RERANKERS"); do
+        start "reranker $i" "$OUT/model/rerank/$i" "$OUT/train-r2l-$i.log" "$((SEED + MEMBERS + i - 1))" --reverse-target
     done
     failed=0
-    for i in "${!pids[@]}"; do wait "${pids[$i]}" || { echo "member $((i + 1)) failed (see above or $OUT/train-$((i + 1)).log)" >&2; failed=1; }; done
+    for i in "${!pids[@]}"; do wait "${pids[$i]}" || { echo "${names[$i]} failed (see above or $OUT/train-*.log)" >&2; failed=1; }; done
     trap - INT TERM
     [ "$failed" = 0 ] || exit 1
     members=(); for i in $(seq 1 "$MEMBERS"); do members+=("$OUT/model/members/$i"); done
     "$BIN/nmt-train" ensemble "${members[@]}" -o "$OUT/model" --force
+    if [ "$RERANKERS" -gt 0 ]; then
+        rescore=(); for i in $(seq 1 "$RERANKERS"); do rescore+=(--rescore "$OUT/model/rerank/$i"); done
+        echo "== choosing the rerankers' weights on val (BLEU per weight in $OUT/rescore-weights.tsv)"
+        "$BIN/nmt-translate" -m "$OUT/model" "${rescore[@]}" --tune-rescore "$DATA/val.$SRC.gz" "$DATA/val.$TGT.gz" \
+            > "$OUT/rescore-weights.tsv"
+        IFS=, read -r -a weights < <(sed -n 's/^chosen\t//p' "$OUT/rescore-weights.tsv")
+        rescore=(); for i in $(seq 1 "$RERANKERS"); do rescore+=(--rescore "$OUT/model/rerank/$i:${weights[$((i - 1))]}"); done
+        echo "chosen weights: ${weights[*]}"
+        "$BIN/nmt-train" ensemble "${members[@]}" "${rescore[@]}" -o "$OUT/model" --force
+    fi
 fi
 
 echo "== translating test_2016_flickr (beam 5) with $OUT/model"
