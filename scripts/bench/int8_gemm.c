@@ -10,15 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
-// omp.h is GCC's (not on clang's path here); the one OpenMP call we make, from libgomp:
-void omp_set_num_threads(int);
-
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + 1e-9 * t.tv_nsec;
-}
+#include "bench_common.h"
 
 typedef struct { const char *what; int m, n, k; } Shape;
 
