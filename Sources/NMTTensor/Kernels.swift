@@ -137,16 +137,17 @@ public enum Kernels {
 
     /// Whether OpenBLAS chose (or was told to use) one of its AVX-512 kernels.
     public static let openBLASHasAVX512: Bool = {
-        let core = String(cString: nmt_openblas_core()).lowercased()
-        return ["skylakex", "cooperlake", "sapphirerapids"].contains { core.contains($0) }
+        ["skylakex", "cooperlake", "sapphirerapids"].contains { openBLASCore.contains($0) }
     }()
 
     /// Whether OpenBLAS runs AVX2 (or AVX-512) kernels; an older OpenBLAS on a CPU it does not know
     /// runs SSE3 ones (Prescott).
     public static let openBLASHasAVX2: Bool = {
-        let core = String(cString: nmt_openblas_core()).lowercased()
-        return openBLASHasAVX512 || ["haswell", "zen"].contains { core.contains($0) }
+        openBLASHasAVX512 || ["haswell", "zen"].contains { openBLASCore.contains($0) }
     }()
+
+    /// OpenBLAS's own name for the kernel it runs, lower case.
+    static let openBLASCore = String(cString: nmt_openblas_core()).lowercased()
 
     /// One line for logs and run records: the level, the engines and OpenBLAS's own kernel.
     public static var summary: String {
