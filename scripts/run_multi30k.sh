@@ -67,7 +67,7 @@ else
     THREADS=$(( $(nproc) / PROCESSES )); [ "$THREADS" -ge 1 ] || THREADS=1
     echo "== training $MEMBERS model(s) and $RERANKERS right-to-left reranker(s) side by side ($THREADS thread(s) each, $MINUTES minutes); member 1 reports here, the others in $OUT/train-*.log"
     mkdir -p "$OUT/model/members"
-    pids=(); names=()
+    pids=(); names=(); logs=()
     # Ctrl-C or a TERM stops every process (each saves its last/ and can be resumed by running this again)
     trap 'kill -TERM "${pids[@]}" 2>/dev/null; wait; exit 130' INT TERM
     # start NAME DIR LOG SEED [extra nmt-train options]: one model of the recipe (resumed when it exists)
@@ -79,7 +79,7 @@ else
             args=("${train_args[@]}" -o "$dir" --max-minutes "$MINUTES" --threads "$THREADS" --seed "$seed" "$@")
         fi
         if [ -z "$log" ]; then "$BIN/nmt-train" "${args[@]}" & else "$BIN/nmt-train" "${args[@]}" > "$log" 2>&1 & fi
-        pids+=($!); names+=("$name")
+        pids+=($!); names+=("$name"); logs+=("${log:-the output above}")
     }
     for i in $(seq 1 "$MEMBERS"); do
         log="$OUT/train-$i.log"; [ "$i" = 1 ] && log=""
@@ -89,7 +89,7 @@ else
         start "reranker $i" "$OUT/model/rerank/$i" "$OUT/train-r2l-$i.log" "$((SEED + MEMBERS + i - 1))" --reverse-target
     done
     failed=0
-    for i in "${!pids[@]}"; do wait "${pids[$i]}" || { echo "${names[$i]} failed (see above or $OUT/train-*.log)" >&2; failed=1; }; done
+    for i in "${!pids[@]}"; do wait "${pids[$i]}" || { echo "${names[$i]} failed (see ${logs[$i]})" >&2; failed=1; }; done
     trap - INT TERM
     [ "$failed" = 0 ] || exit 1
     members=(); for i in $(seq 1 "$MEMBERS"); do members+=("$OUT/model/members/$i"); done
