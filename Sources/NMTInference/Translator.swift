@@ -135,10 +135,10 @@ public final class Translator {
 
     private let tokenizer: Tokenizer
     private let detokenizer: Detokenizer
-    private let scorer: EnsembleScorer
+    let scorer: EnsembleScorer
     /// A right-to-left model (config.reverseTarget): its outputs are reversed back, given
     /// targets reversed before scoring. Everything outside speaks left to right.
-    private let reversed: Bool
+    let reversed: Bool
     /// Models that rescore the n-best list (Reranker.swift); none by default.
     public internal(set) var rescorers: [Rescorer] = []
 
@@ -315,71 +315,6 @@ public final class Translator {
     /// source token) says nothing about the target side. A lone joiner is a literal and stays.
     private func unjoined(_ token: String) -> String {
         BPEModel.splitJoiner(token, sourceJoiner).word
-    }
-
-    // MARK: - Forced decoding (scoring, attention matrices)
-
-    /// Log-probability and perplexity of each target line given its source line (both raw text;
-    /// the target is tokenized with the target vocabulary's settings). An empty source or target
-    /// line is scored as it stands (an empty target scores </s> alone; an empty source gives 0).
-    public func score(sources: [String], targets: [String]) throws -> [PairScore] {
-        precondition(sources.count == targets.count)
-        let tgtTok = try targetVocab.makeTokenizer()
-        let src = sources.map { prepareSource($0).ids }
-        let tgt = targets.map { targetVocab.encode(tgtTok.tokenize($0)) }
-        return score(sourceIds: src, targetIds: tgt)
-    }
-
-    /// Forced-decoding scores of id sequences (no <s>/</s>), in batches of `options.batchSize`.
-    public func score(sourceIds: [[Int32]], targetIds: [[Int32]]) -> [PairScore] {
-        var out = [PairScore](repeating: PairScore(logProb: 0, tokens: 0), count: sourceIds.count)
-        var order = sourceIds.indices.filter { !sourceIds[$0].isEmpty }
-        order.sort { sourceIds[$0].count != sourceIds[$1].count ? sourceIds[$0].count > sourceIds[$1].count : $0 < $1 }
-        let bs = max(1, options.batchSize)
-        var start = 0
-        while start < order.count {
-            let idx = Array(order[start ..< min(start + bs, order.count)])
-            start += bs
-            let lp = forced(sources: idx.map { sourceIds[$0] }, targets: idx.map { reversed ? targetIds[$0].reversed() : targetIds[$0] }, encoded: false,
-                            collectAttention: false).logProbs
-            for (k, i) in idx.enumerated() { out[i] = PairScore(logProb: lp[k], tokens: targetIds[i].count + 1) }
-        }
-        return out
-    }
-
-    /// Teacher-forced pass: feeds <s> y1 … yn, sums log P(y1 … yn </s>), optionally records the
-    /// attention rows of the n target tokens. All rows stay in the batch until the longest ends.
-    private func forced(sources: [[Int32]], targets: [[Int32]], encoded: Bool, collectAttention: Bool)
-        -> (logProbs: [Double], attention: [[[Float]]]?) {
-        let B = sources.count, V = targetVocab.count
-        if !encoded { scorer.encode(sources) }
-        var state = scorer.initialState(batchSize: B)
-        let steps = (targets.map(\.count).max() ?? 0) + 1
-        let buf = UnsafeMutablePointer<Float>.allocate(capacity: B * V)
-        defer { buf.deallocate() }
-        var logProbs = [Double](repeating: 0, count: B)
-        var attention: [[[Float]]]? = collectAttention ? [[[Float]]](repeating: [], count: B) : nil
-        var last = [Int32](repeating: SpecialIds.bos, count: B)
-        for t in 0..<steps {
-            scorer.step(lastTokens: last, state: &state, out: buf)
-            let a = state[0].attentionWeights
-            for b in 0..<B {
-                let n = targets[b].count
-                guard t <= n else { continue }
-                let gold = t < n ? targets[b][t] : SpecialIds.eos
-                logProbs[b] += Double(buf[b * V + Int(gold)])
-                if t < n {
-                    last[b] = gold
-                    if collectAttention {
-                        let len = sources[b].count
-                        attention![b].append(Array(UnsafeBufferPointer(start: a.row(b), count: len)))
-                    }
-                } else {
-                    last[b] = SpecialIds.eos
-                }
-            }
-        }
-        return (logProbs, attention)
     }
 }
 
