@@ -83,7 +83,9 @@ extension Translator {
             }
         }
         var extra = [Float](repeating: 0, count: flatTargets.count)
-        for (r, scores) in zip(rescorers, rescorerScores(rescorers, sources: flatSources, targets: flatTargets)) {
+        // A rescorer at weight 0 (a grid's choice) changes nothing: it is not run.
+        let active = rescorers.filter { $0.weight != 0 }
+        for (r, scores) in zip(active, rescorerScores(active, sources: flatSources, targets: flatTargets)) {
             for i in scores.indices { extra[i] += r.weight * scores[i] }
         }
         var out: [[Hypothesis]] = []
