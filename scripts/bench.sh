@@ -47,8 +47,10 @@ if [ -d "$MODEL" ]; then
         set -- $mode
         flag="--beam 5"; [ "$1" = greedy ] && flag="--greedy"
         name="$1-$2"; [ "$3" -gt 0 ] && name="$name-sl"
+        # one sentence at a time: one decoder (latency); batches: --workers' default, one per thread
+        workers=(); [ "$2" = 1 ] && workers=(--workers 1)
         /usr/bin/time -f "%M" -o "$OUT/$name.rss" "$B/nmt-translate" -m "$MODEL" "$TEST" $flag --batch-size "$2" \
-            --shortlist "$3" --threads "$THREADS" > /dev/null 2> "$OUT/$name.log"
+            --shortlist "$3" --threads "$THREADS" "${workers[@]}" > /dev/null 2> "$OUT/$name.log"
     done
     if [ "$HAVE_TORCH" = 1 ]; then
         DIR=$(ls -d "$MODEL"/best 2>/dev/null || echo "$MODEL")

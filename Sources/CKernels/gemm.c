@@ -8,6 +8,7 @@
 void omp_set_num_threads(int);
 
 static int threads = 0;  // 0: not set, the engines' own default (the number of cores)
+static _Thread_local int this_thread = 0;  // a decoding worker's own count (0: the process's)
 
 void nmt_set_threads(int n) {
     threads = n < 1 ? 1 : n;
@@ -15,7 +16,15 @@ void nmt_set_threads(int n) {
     omp_set_num_threads(threads);
 }
 
-int nmt_get_threads(void) { return threads ? threads : openblas_get_num_threads(); }
+int nmt_get_threads(void) { return this_thread ? this_thread : threads ? threads : openblas_get_num_threads(); }
+
+// libgomp keeps the team size per thread: a thread the process starts later begins with the
+// default (the number of cores), whatever nmt_set_threads told the thread that called it.
+// OpenBLAS's count stays the process's.
+void nmt_set_threads_for_this_thread(int n) {
+    this_thread = n < 1 ? 1 : n;
+    omp_set_num_threads(this_thread);
+}
 
 int nmt_onednn_cap_isa(nmt_isa isa) {
     dnnl_cpu_isa_t cap = isa == NMT_ISA_AVX512 ? dnnl_cpu_isa_avx512_core

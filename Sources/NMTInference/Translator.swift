@@ -44,16 +44,20 @@ public struct TranslateOptions: Sendable, Equatable {
     /// Score only this many of the most frequent target words at each step (0: all); a speed
     /// option whose BLEU cost README states.
     public var shortlist: Int = 0
+    /// Batches decoded at once, each on a thread of its own; they share BLASThreads.count threads
+    /// out among them (one each on two cores with 2 workers). The batches, and so the
+    /// translations, are the same for any number of workers.
+    public var workers: Int = 1
 
     public init(beamSize: Int = 5, greedy: Bool = false, lengthPenalty: Float = 0.6, maxLenRatio: Float = 2,
                 maxLenConstant: Int = 10, minLen: Int = 0, nBest: Int = 1, replaceUnk: Bool = false,
                 alignments: Bool = false, attentionMatrix: Bool = false, batchSize: Int = 64,
-                maxSourceLength: Int = 200, shortlist: Int = 0) {
+                maxSourceLength: Int = 200, shortlist: Int = 0, workers: Int = 1) {
         self.beamSize = beamSize; self.greedy = greedy; self.lengthPenalty = lengthPenalty
         self.maxLenRatio = maxLenRatio; self.maxLenConstant = maxLenConstant; self.minLen = minLen
         self.nBest = nBest; self.replaceUnk = replaceUnk; self.alignments = alignments
         self.attentionMatrix = attentionMatrix; self.batchSize = batchSize; self.maxSourceLength = maxSourceLength
-        self.shortlist = shortlist
+        self.shortlist = shortlist; self.workers = workers
     }
 
     /// The beam size actually used (1 when greedy).
@@ -140,7 +144,10 @@ public final class Translator {
     /// targets reversed before scoring. Everything outside speaks left to right.
     let reversed: Bool
     /// Models that rescore the n-best list (Reranker.swift); none by default.
-    public internal(set) var rescorers: [Rescorer] = []
+    public internal(set) var rescorers: [Rescorer] = [] { didSet { workerTwins = [] } }
+    /// Translators over the same models that decode batches beside this one when
+    /// options.workers > 1 (BatchWorkers.swift), made at the first such call.
+    var workerTwins: [Translator] = []
 
     /// Tokens in this translator's model order, left to right.
     func leftToRight(_ tokens: [Int32]) -> [Int32] { reversed ? tokens.reversed() : tokens }
@@ -252,6 +259,16 @@ public final class Translator {
         }
         // Longest first, stable: batches of similar lengths, little padding.
         order.sort { prepared[$0].ids.count != prepared[$1].ids.count ? prepared[$0].ids.count > prepared[$1].ids.count : $0 < $1 }
+        let bs = max(1, options.batchSize)
+        let batches = stride(from: 0, to: order.count, by: bs).map { Array(order[$0 ..< min($0 + bs, order.count)]) }
+        // One batch after another here, or on options.workers threads (BatchWorkers.swift): the
+        // batches are the same either way, and so is every translation.
+        decode(batches, prepared: prepared, into: &results)
+        return results.map { $0! }
+    }
+
+    /// The translations of the sentences `idx` of `prepared`, decoded as one batch.
+    func translateBatch(_ idx: [Int], prepared: [PreparedSource]) -> [Translation] {
         let o = options
         let collect = o.alignments || o.replaceUnk
         let search = BeamSearch(options: BeamSearchOptions(
@@ -259,32 +276,25 @@ public final class Translator {
             maxLenRatio: o.maxLenRatio, maxLenConstant: o.maxLenConstant, minLen: o.minLen,
             bos: SpecialIds.bos, eos: SpecialIds.eos, pad: SpecialIds.pad, unk: SpecialIds.unk,
             suppressPadAndBos: true, collectAlignments: collect))
-        let bs = max(1, o.batchSize)
-        var start = 0
-        while start < order.count {
-            let idx = Array(order[start ..< min(start + bs, order.count)])
-            start += bs
-            let sources = idx.map { prepared[$0].ids }
-            scorer.encode(sources)
-            var s = scorer
-            var hyps = search.decode(&s, sourceLengths: sources.map(\.count))
-            if !rescorers.isEmpty { hyps = rerank(hyps, sources: sources, keep: max(1, o.nBest)) }
-            var attention: [[[Float]]]?
-            if o.attentionMatrix {
-                attention = forced(sources: sources, targets: hyps.map { $0.first?.tokens ?? [] }, encoded: true,
-                                   collectAttention: true).attention
-                if reversed { attention = attention?.map { $0.reversed() } }
-            }
-            for (k, i) in idx.enumerated() {
-                let p = prepared[i]
-                let nb = hyps[k].map { h in hypothesis(h, sourceTokens: p.tokens) }
-                let t = Translation(sourceTokens: p.tokens, nBest: nb.isEmpty ? Translation.empty().nBest : nb,
-                                    attention: attention?[k], warnings: p.warning.map { [$0] } ?? [])
-                results[i] = targetTokenizer.map { t.perWord(source: p, detokenizer: detokenizer, targetTokenizer: $0,
-                                                             joiner: targetVocab.settings.joiner) } ?? t
-            }
+        let sources = idx.map { prepared[$0].ids }
+        scorer.encode(sources)
+        var s = scorer
+        var hyps = search.decode(&s, sourceLengths: sources.map(\.count))
+        if !rescorers.isEmpty { hyps = rerank(hyps, sources: sources, keep: max(1, o.nBest)) }
+        var attention: [[[Float]]]?
+        if o.attentionMatrix {
+            attention = forced(sources: sources, targets: hyps.map { $0.first?.tokens ?? [] }, encoded: true,
+                               collectAttention: true).attention
+            if reversed { attention = attention?.map { $0.reversed() } }
         }
-        return results.map { $0! }
+        return idx.enumerated().map { k, i in
+            let p = prepared[i]
+            let nb = hyps[k].map { h in hypothesis(h, sourceTokens: p.tokens) }
+            let t = Translation(sourceTokens: p.tokens, nBest: nb.isEmpty ? Translation.empty().nBest : nb,
+                                attention: attention?[k], warnings: p.warning.map { [$0] } ?? [])
+            return targetTokenizer.map { t.perWord(source: p, detokenizer: detokenizer, targetTokenizer: $0,
+                                                   joiner: targetVocab.settings.joiner) } ?? t
+        }
     }
 
     private func hypothesis(_ modelOrder: Hypothesis, sourceTokens: [String]) -> TranslationHypothesis {

@@ -68,4 +68,8 @@ public func accumulateColumnSums(of m: MatrixRef, into db: UnsafeMutablePointer<
 public enum BLASThreads {
     public static func set(_ n: Int) { _ = Kernels.path; nmt_set_threads(Int32(max(1, n))) }
     public static var count: Int { Int(nmt_get_threads()) }
+    /// The count for this thread only (a decoding worker): oneDNN's team for the products it calls
+    /// (the OpenMP runtime gives a new thread the machine's default, not `set`'s) and `count` there;
+    /// OpenBLAS's count stays the process's.
+    public static func setForThisThread(_ n: Int) { _ = Kernels.path; nmt_set_threads_for_this_thread(Int32(max(1, n))) }
 }

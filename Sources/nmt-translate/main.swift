@@ -78,8 +78,11 @@ struct NMTTranslate: ParsableCommand {
     @Flag(help: "Translate lines that are not valid UTF-8 as empty lines (with a warning) instead of stopping.")
     var skipInvalid = false
 
-    @Option(help: "BLAS threads (default: OpenBLAS's choice, all cores).")
+    @Option(help: "Threads of the matrix products (default: all cores; shared out among the --workers).")
     var threads: Int?
+
+    @Option(help: ArgumentHelp("Batches decoded at once, each on a thread of its own, the --threads shared out among them (Marian's --cpu-threads; default: as many as --threads, else the cores). A sentence's translation does not depend on N; the input is read --batch-size × 4N lines at a time (a terminal's line by line).", valueName: "N"))
+    var workers: Int?
 
     @Option(help: "Reference translations: print BLEU and chrF of the output (sacreBLEU 2.6.0 defaults).")
     var ref: String?
@@ -123,6 +126,7 @@ struct NMTTranslate: ParsableCommand {
         }
         if shortlist > 0 && !score.isEmpty { throw ValidationError("--score uses the whole vocabulary; drop --shortlist") }
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
+        if let w = workers, w < 1 { throw ValidationError("--workers must be at least 1") }
         if !score.isEmpty && score.count != 2 { throw ValidationError("--score takes two files: SRC TGT") }
         if !score.isEmpty && !files.isEmpty { throw ValidationError("--score reads its own two files; give no input files") }
         if !tuneLengthPenalty.isEmpty {
@@ -161,6 +165,9 @@ struct NMTTranslate: ParsableCommand {
 
     func main() throws {
         if let t = threads { BLASThreads.set(t) }
+        // Two single-threaded decoders beat one on two threads (README, Performance); one batch
+        // (a terminal's line, a short file) still gets every thread.
+        let workers = self.workers ?? threads ?? ProcessInfo.processInfo.activeProcessorCount
         let start = Date()
         let ensemble = try model.flatMap { try ModelDirectory.loadMembers($0, as: Seq2Seq.self) }
         // The decoding settings (decoding.json) of an ensemble directory are its own.
@@ -174,7 +181,7 @@ struct NMTTranslate: ParsableCommand {
             beamSize: beam, greedy: greedy, lengthPenalty: alpha, maxLenRatio: maxLenRatio,
             maxLenConstant: maxLenAdd, minLen: minLen, nBest: nBest, replaceUnk: replaceUnk,
             alignments: alignments, attentionMatrix: attentionSvg != nil, batchSize: batchSize,
-            maxSourceLength: maxSrcLen, shortlist: shortlist)
+            maxSourceLength: maxSrcLen, shortlist: shortlist, workers: workers)
         let translator = try Translator(ensemble: ensemble, options: options)
         // --rescore given, else the rescorers an ensemble directory records
         let fromDirectory = rescore.isEmpty && model.count == 1 && EnsembleDirectory.isEnsemble(model[0])
@@ -188,7 +195,8 @@ struct NMTTranslate: ParsableCommand {
                                        keepHypotheses: ref != nil)
         var decodeSeconds = 0.0
         func translateAll(into w: BufferedWriter) throws {
-            try Inputs.forEachChunk(files, size: batchSize, skipInvalid: skipInvalid, console: console,
+            // Workers take the batches of a chunk from one queue: four batches each keep them evenly busy.
+            try Inputs.forEachChunk(files, size: workers > 1 ? batchSize * workers * 4 : batchSize, skipInvalid: skipInvalid, console: console,
                                     skippedAs: "translated as an empty line") { name, lines, numbers, _ in
                 let t0 = Date()
                 let results = translator.translate(lines)

@@ -66,6 +66,27 @@ func translateFixture() throws -> (dir: String, model: String) {
         #expect(lines(one.stdout) == [out[2]])
     }
 
+    /// --workers N decodes N batches at once: the same output and the same warnings, line by line.
+    @Test func workersGiveTheSameOutput() throws {
+        let (dir, model) = try translateFixture()
+        var text = ""
+        for i in 0..<7 { text += ["ein hund", "", "der mann schläft über die wiese", "zwei männer"][i % 4] + "\n" }
+        text += Array(repeating: "hund", count: 30).joined(separator: " ") + "\n"
+        write(dir + "/many.de", Array((text + text).utf8))
+        let args = ["-m", model, dir + "/many.de", "--beam", "3", "--n-best", "2", "--batch-size", "2", "--max-src-len", "12"]
+        let one = try runTranslate(args)
+        #expect(one.status == 0, "\(one.stderr)")
+        #expect(lines(one.stdout).count >= 16)
+        for extra in [["--workers", "3"], ["--workers", "2", "--threads", "1"]] {
+            let many = try runTranslate(args + extra)
+            #expect(many.status == 0, "\(many.stderr)")
+            #expect(many.stdout == one.stdout, "\(extra)")
+            #expect(many.stderr.contains("many.de:8: source has 30 tokens, cut to 12")
+                    && many.stderr.contains("many.de:16: source has 30 tokens, cut to 12"))
+        }
+        #expect(try runTranslate(["-m", model, "--workers", "0"]).status == 64)
+    }
+
     @Test func invalidUTF8StopsWithoutSkip() throws {
         let (dir, model) = try translateFixture()
         write(dir + "/bad.de", Array("ein hund\n".utf8) + [0x61, 0xFF, 0x0A])

@@ -48,7 +48,9 @@ MKL_FORCE_INTEL=1 RUN=vs-marian THREADS="$THREADS" bash "$PEER/train-speed.sh" "
 # 3. decoding
 for mode in "5 64" "1 64" "5 1" "1 1"; do
     set -- $mode
-    "$B/nmt-translate" -m "$MODEL" "$DATA/test_2016_flickr.$SRC.gz" --beam "$1" --batch-size "$2" --threads "$THREADS" \
+    # one sentence at a time: one decoder (latency); batches: --workers' default, one per thread
+    workers=(); [ "$2" = 1 ] && workers=(--workers 1)
+    "$B/nmt-translate" -m "$MODEL" "$DATA/test_2016_flickr.$SRC.gz" --beam "$1" --batch-size "$2" --threads "$THREADS" "${workers[@]}" \
         > "$OUT/ours-b$1.mb$2.txt" 2> "$OUT/ours-b$1.mb$2.log"
 done
 MKL_FORCE_INTEL=1 RUN=vs-marian THREADS="$THREADS" bash "$PEER/decode-speed.sh" > "$OUT/marian-decode.txt" 2>&1

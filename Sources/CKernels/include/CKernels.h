@@ -32,9 +32,12 @@ int nmt_onednn_version(void);
 /// OpenBLAS's own description of the kernel it chose (its core name).
 const char *nmt_openblas_core(void);
 
-/// The thread count both engines use.
+/// The thread count both engines use (the calling thread's own when it set one).
 void nmt_set_threads(int n);
 int nmt_get_threads(void);
+/// The count for the calling thread only (a decoding worker): oneDNN's OpenMP team and our own
+/// parallel loops; OpenBLAS keeps the process's.
+void nmt_set_threads_for_this_thread(int n);
 
 /// C = alpha · op(A) · op(B) + beta · C, row-major, by the given engine.
 void nmt_sgemm(nmt_engine engine, int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, float alpha,
