@@ -27,6 +27,7 @@ BPE_SIZE=${BPE_SIZE:-10000}
 MEMBERS=${MEMBERS:-2}
 RERANKERS=${RERANKERS:-1}
 SEED=${SEED:-1}
+TRAIN_OPTIONS=${TRAIN_OPTIONS:-}   # further nmt-train options for every model of a new run, e.g. "--dropout 0.4"
 if [ "$SRC" = de ] && [ "$TGT" = en ]; then OUT=${OUT:-runs/multi30k}; else OUT=${OUT:-runs/multi30k-$SRC-$TGT}; fi
 SCRATCH=${SCRATCH:-.build}
 DATA=corpora/multi30k
@@ -55,6 +56,8 @@ echo "== sample (tokenized, first 3 training sentences)"
 train_args=(--src "$DATA/train.$SRC.gz" --tgt "$DATA/train.$TGT.gz"
     --src-vocab "$OUT/vocab/$SRC.vocab" --tgt-vocab "$OUT/vocab/$TGT.vocab"
     --valid-src "$DATA/val.$SRC.gz" --valid-tgt "$DATA/val.$TGT.gz")
+read -r -a extra_options <<< "$TRAIN_OPTIONS"
+train_args+=("${extra_options[@]}")
 if { [ "$MEMBERS" -le 1 ] && [ "$RERANKERS" -le 0 ]; } || [ -f "$OUT/model/last/training-state.json" ]; then
     # one model on all the cores (also a run started that way before: it is resumed as it was)
     if [ -f "$OUT/model/last/training-state.json" ]; then

@@ -4,8 +4,8 @@
 # batches of 64 and one sentence at a time, ROUNDS rounds alternating ours and Marian's (the median
 # of each is printed; machines drift within an hour, so the two sit side by side in every round).
 # Ours twice for the batched rows: one worker with THREADS threads, and THREADS workers of one
-# thread each (--workers, what Marian's --cpu-threads THREADS does); one sentence at a time keeps
-# one worker. Model loading is excluded on both sides.
+# thread each (--workers, what Marian's --cpu-threads THREADS does); one sentence at a time the same
+# two ways (one worker: the latency; THREADS workers, a sentence each: Marian's way). Model loading is excluded on both sides.
 # Usage: MODEL=runs/multi30k/model bash scripts/bench/vs_marian_decode.sh   (ROUNDS=3 THREADS=2)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -24,7 +24,7 @@ swift build -c release --scratch-path "$SCRATCH" >&2
 B="$SCRATCH/release"
 
 for r in $(seq 1 "$ROUNDS"); do
-    for mode in "5 64 1" "5 64 $THREADS" "1 64 1" "1 64 $THREADS" "5 1 1" "1 1 1"; do
+    for mode in "5 64 1" "5 64 $THREADS" "1 64 1" "1 64 $THREADS" "5 1 1" "5 1 $THREADS" "1 1 1" "1 1 $THREADS"; do
         set -- $mode
         threads=(--threads "$THREADS" --workers "$3")
         "$B/nmt-translate" -m "$MODEL" "$DATA/test_2016_flickr.$SRC.gz" --beam "$1" --batch-size "$2" "${threads[@]}" \
@@ -54,7 +54,8 @@ print(f"| decoding test_2016_flickr, sentences/s (median of {rounds}; each round
 print("| --- | ---: | ---: | ---: |")
 rows = [("beam 5, batches of 64", 5, 64, "1", f"{threads} threads"), ("beam 5, batches of 64", 5, 64, threads, f"{threads} workers × 1 thread"),
         ("greedy, batches of 64", 1, 64, "1", f"{threads} threads"), ("greedy, batches of 64", 1, 64, threads, f"{threads} workers × 1 thread"),
-        ("beam 5, one sentence at a time", 5, 1, "1", f"{threads} threads"), ("greedy, one sentence at a time", 1, 1, "1", f"{threads} threads")]
+        ("beam 5, one sentence at a time", 5, 1, "1", f"{threads} threads"), ("beam 5, one sentence at a time", 5, 1, threads, f"{threads} workers × 1 thread"),
+        ("greedy, one sentence at a time", 1, 1, "1", f"{threads} threads"), ("greedy, one sentence at a time", 1, 1, threads, f"{threads} workers × 1 thread")]
 for name, beam, mb, w, how in rows:
     o, m = ours(beam, mb, w), marian(beam, mb)
     mo, mm = statistics.median(o), statistics.median(m)
