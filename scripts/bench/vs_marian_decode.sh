@@ -3,9 +3,9 @@
 # scripts/bench/vs_marian.sh trained ($MARIAN_WORK/spm/vs-marian). test_2016_flickr, beam 5 and greedy,
 # batches of 64 and one sentence at a time, ROUNDS rounds alternating ours and Marian's (the median
 # of each is printed; machines drift within an hour, so the two sit side by side in every round).
-# Ours twice for the batched rows: one worker with THREADS threads, and THREADS workers of one
-# thread each (--workers, what Marian's --cpu-threads THREADS does); one sentence at a time the same
-# two ways (one worker: the latency; THREADS workers, a sentence each: Marian's way). Model loading is excluded on both sides.
+# Ours twice for every row: one decoder with THREADS threads, and THREADS workers of one thread
+# each (--workers, what Marian's --cpu-threads THREADS does); one sentence at a time, one decoder
+# gives the latency, THREADS workers a sentence each Marian's way. Model loading excluded on both sides.
 # Usage: MODEL=runs/multi30k/model bash scripts/bench/vs_marian_decode.sh   (ROUNDS=3 THREADS=2)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
