@@ -80,7 +80,7 @@ public struct RunSettings: Sendable, Equatable {
         field("max-steps", \.maxSteps), field("learning-rate", \.learningRate), field("clip-norm", \.clipNorm),
         field("patience", \.patience), field("early-stop", \.earlyStop), field("valid-every", \.validEvery),
         field("log-every", \.logEvery), field("seed", \.seed), field("ema-decay", \.emaDecay),
-        field("keep-checkpoints", \.keepCheckpoints), field("accum", \.accum),
+        field("keep-checkpoints", \.keepCheckpoints), field("accum", \.accum), field("anneal", \.anneal),
     ]
 
     static func field<T: LosslessStringConvertible>(_ key: String, _ path: WritableKeyPath<TrainerOptions, T> & Sendable) -> Field {

@@ -28,10 +28,33 @@ public struct TrainerOptions: Codable, Sendable, Equatable {
     /// Batches per process and update (gradient accumulation): an update's global batch is
     /// accum × processes consecutive batches of the seeded order.
     public var accum = 1
+    /// Lower the learning rate linearly to 0 over the last `anneal` share of the run (0: off):
+    /// the rate of an update is the current rate (after any halvings) times
+    /// `annealFactor(progress:)`, progress being the largest share spent of the budgets
+    /// (`budgetProgress`).
+    public var anneal: Double = 0
     public init() {}
 
+    /// The learning rate's factor at `progress` (0…1) through the run: 1 until the last
+    /// `anneal` share begins, then falling linearly to 0 at the end.
+    public func annealFactor(progress: Double) -> Float {
+        guard anneal > 0, progress > 1 - anneal else { return 1 }
+        return Float(max(0, min(1, (1 - progress) / anneal)))
+    }
+
+    /// How far a run is through its budgets, 0…1: the largest share spent of the epoch budget
+    /// (epochs done plus the share of this one), the step budget and, when `clockAgreed` (one
+    /// process: under mpirun the processes' clocks differ), the time budget.
+    public func budgetProgress(epoch: Int, batchInEpoch: Int, batchesInEpoch: Int, step: Int, seconds: Double,
+                               clockAgreed: Bool = true) -> Double {
+        var p = (Double(epoch) + Double(batchInEpoch) / Double(max(batchesInEpoch, 1))) / Double(max(maxEpochs, 1))
+        if maxSteps > 0 { p = max(p, Double(step) / Double(maxSteps)) }
+        if maxMinutes > 0 && clockAgreed { p = max(p, seconds / (maxMinutes * 60)) }
+        return min(max(p, 0), 1)
+    }
+
     /// Options added after run records existed, with the value a run that lacks them had.
-    static var addedDefaults: [String: Any] { ["keepCheckpoints": 0, "accum": 1] }
+    static var addedDefaults: [String: Any] { ["keepCheckpoints": 0, "accum": 1, "anneal": 0] }
 
     /// Values for options that a version 1 run.json may lack (they did not exist when it was
     /// written, so the run had them off or at these values).
@@ -52,9 +75,12 @@ public protocol TrainingObserver: AnyObject {
 
 public enum TrainingError: Error, CustomStringConvertible {
     case diverged(step: Int)
+    case annealNeedsSteps
     public var description: String {
         switch self {
         case .diverged(let s): return "training stopped at step \(s): the loss was NaN or infinite on too many batches in a row (lower --learning-rate or check the data)"
+        case .annealNeedsSteps:
+            return "--anneal under mpirun follows the step or epoch budget (the processes' clocks differ): give --max-steps with --max-minutes"
         }
     }
 }

@@ -144,6 +144,9 @@ public class TrainingLoop {
         // sums and takes effect before the next update, so that every rank stops at the same step.
         var agreedStop: String?
         let group = collective.size * max(options.accum, 1)
+        if options.anneal > 0 && collective.size > 1 && options.maxMinutes > 0 && options.maxSteps == 0 {
+            throw TrainingError.annealNeedsSteps
+        }
         epochs: while state.epoch < options.maxEpochs && !state.finished {
             let plan = batcher.epochPlan(seed: options.seed, epoch: state.epoch)
             while state.batchInEpoch < plan.count {
@@ -178,7 +181,10 @@ public class TrainingLoop {
                 }
                 badInARow = 0
                 arena.clipGradNorm(options.clipNorm)
-                adam.config.learningRate = state.learningRate
+                let rate = state.learningRate * options.annealFactor(progress: options.budgetProgress(
+                    epoch: state.epoch, batchInEpoch: first, batchesInEpoch: plan.count, step: state.step,
+                    seconds: elapsed(), clockAgreed: collective.size == 1))
+                adam.config.learningRate = rate
                 adam.update(arena)
                 state.step += 1
                 state.adamStep = adam.step
@@ -195,10 +201,10 @@ public class TrainingLoop {
                 let nll = windowLoss / Double(max(windowTokens, 1))
                 let tps = Double(windowTokens) / max(windowSeconds, 1e-9)
                 observer?.trainingProgress(epoch: state.epoch + 1, batch: state.batchInEpoch, batches: plan.count,
-                                           loss: nll, tokensPerSecond: tps, learningRate: state.learningRate)
+                                           loss: nll, tokensPerSecond: tps, learningRate: rate)
                 if options.logEvery > 0 && state.step % options.logEvery == 0 {
                     var entry: [String: Any] = ["type": "train", "step": state.step, "epoch": state.epoch + 1, "nll": nll,
-                                                "ppl": exp(nll), "target_tokens_per_s": tps, "lr": Double(state.learningRate),
+                                                "ppl": exp(nll), "target_tokens_per_s": tps, "lr": Double(rate),
                                                 "elapsed_s": elapsed()]
                     if collective.size > 1 {   // cumulative: all communication, and what the loop waited for
                         entry["communication_s"] = collective.communicationSeconds
@@ -207,7 +213,7 @@ public class TrainingLoop {
                     writeLog(entry)
                     observer?.logLine(String(format: "epoch %d step %d  nll %.3f  ppl %.2f  %.0f %@  lr %.2e",
                                              state.epoch + 1, state.step, nll, exp(nll), tps, tokenUnit as NSString,
-                                             Double(state.learningRate)))
+                                             Double(rate)))
                     windowLoss = 0; windowTokens = 0; windowStart = clock.now
                 }
                 if options.validEvery > 0 && state.step % options.validEvery == 0 {
@@ -231,6 +237,12 @@ public class TrainingLoop {
         if stopReason == nil && state.epoch >= options.maxEpochs { stopReason = "epoch budget" }
         state.rngState = rng
         state.trainingSeconds = elapsed()
+        // An annealed run that a budget ends inside an epoch: its last steps (the rate's fall to 0)
+        // are what the schedule is for, so they are validated too (and kept as best/ if better).
+        if options.anneal > 0 && (stopReason == "time budget" || stopReason == "step budget") && state.batchInEpoch > 0
+            && !(options.validEvery > 0 && state.step % options.validEvery == 0) {
+            try validateAndSave()
+        }
         try saveLast()
         writeLog(["type": "stop", "step": state.step, "epoch": state.epoch, "reason": stopReason ?? "done",
                   "elapsed_s": state.trainingSeconds])

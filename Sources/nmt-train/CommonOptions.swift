@@ -20,6 +20,8 @@ struct CommonTrainingOptions: ParsableArguments {
     var emaDecay: Float?
     @Option(help: "Keep the weights of the last N validations in checkpoints/ (for nmt-train average; 0: none).")
     var keepCheckpoints = 0
+    @Option(help: "Lower the learning rate linearly to 0 over the last FRACTION of the run: of its --max-minutes, --max-steps or --max-epochs budget, whichever ends first (0: off).")
+    var anneal: Double = 0
     @Option(help: "Time budget in minutes (0: none).") var maxMinutes: Double = 0
     @Option(help: "Step budget (0: none).") var maxSteps = 0
     @Option(help: "Also validate every N steps (0: once per epoch).") var validEvery = 0
@@ -56,6 +58,7 @@ struct CommonTrainingOptions: ParsableArguments {
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard keepCheckpoints >= 0 else { throw ValidationError("--keep-checkpoints must be 0 or more") }
+        guard anneal >= 0 && anneal <= 1 else { throw ValidationError("--anneal must be between 0 and 1 (a share of the run)") }
         guard accum >= 1 else { throw ValidationError("--accum must be at least 1") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel): one of \(Logger.Level.names)") }
         guard LogFormat(rawValue: logFormat) != nil else { throw ValidationError("--log-format \(logFormat): text or json") }
@@ -114,6 +117,7 @@ struct CommonTrainingOptions: ParsableArguments {
         o.logEvery = logEvery; o.seed = seed; o.emaDecay = emaDecay ?? defaultEMA
         o.keepCheckpoints = keepCheckpoints
         o.accum = accum
+        o.anneal = anneal
         return o
     }
 
