@@ -90,6 +90,26 @@ import Testing
         #expect(read(dir + "/ranks/last/training-state.json")?.contains("\"step\" : 6") == true)
     }
 
+    /// --anneal under mpirun follows the step budget on every rank (2 ranks equal one process with
+    /// --accum 2, a time budget beside it notwithstanding); a time budget alone is refused.
+    @Test func annealFollowsTheStepsUnderMPI() throws {
+        let (dir, args) = try corpora()
+        let base = args + ["--max-steps", "6", "--dropout", "0", "--ema-decay", "0", "--quiet"]
+        let k = base + ["--anneal", "0.5"]
+        let ranks = try mpi(k + ["-o", dir + "/ranks", "--max-minutes", "30", "--check-sync", "1"])
+        #expect(ranks.status == 0, "\(ranks.stderr)")
+        let accum = try runTool(nmtTrain, k + ["-o", dir + "/accum", "--accum", "2"])
+        #expect(accum.status == 0, "\(accum.stderr)")
+        let plain = try runTool(nmtTrain, base + ["-o", dir + "/plain", "--accum", "2"])
+        #expect(plain.status == 0, "\(plain.stderr)")
+        let w = ["ranks", "accum", "plain"].map { weights(dir + "/\($0)/last/model.safetensors") }
+        #expect(w[0].count > 1000)
+        #expect(relative(w[0], w[1]) <= 1e-5, "2 ranks vs --accum 2, annealed: \(relative(w[0], w[1]))")
+        #expect(relative(w[1], w[2]) > 1e-4, "the fall changed nothing: \(relative(w[1], w[2]))")
+        let clock = try mpi(args + ["-o", dir + "/clock", "--anneal", "0.5", "--max-minutes", "1"])
+        #expect(clock.status != 0 && clock.stderr.contains("--anneal") && clock.stderr.contains("--max-steps"), "\(clock.stderr)")
+    }
+
     @Test func twoRankResumeIsExactAndAnotherCountIsRefused() throws {
         let (dir, args) = try corpora()
         let a = args + ["--valid-src", dir + "/train.de", "--valid-tgt", dir + "/train.en", "--dropout", "0.3"]
