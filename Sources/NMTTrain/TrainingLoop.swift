@@ -1,6 +1,6 @@
 // The training loop shared by every kind of model: batches in a seeded order, forward/backward,
 // NaN guard, global-norm clipping, Adam, an optional moving average of the weights, periodic
-// logs, validation, learning-rate halving, early stopping, time budgets, checkpoints of best/
+// logs, validation, learning-rate halving and annealing (--anneal), early stopping, time budgets, checkpoints of best/
 // and last/, and exact resume. Trainer (translation) and FillTrainer (fill-in-the-blank) say
 // only what a batch, a validation and a checkpoint are.
 //
