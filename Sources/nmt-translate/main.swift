@@ -217,8 +217,8 @@ struct NMTTranslate: ParsableCommand {
         let seconds = Date().timeIntervalSince(start)
         if !quiet {
             let rate = Double(writer.sentences) / max(seconds, 1e-9)
-            writeStderr("nmt-translate: \(writer.sentences) sentences in \(String(format: "%.2f", seconds)) s "
-                        + "(\(String(format: "%.1f", rate)) sentences/s, decoding \(String(format: "%.2f", decodeSeconds)) s)\n")
+            writeStderr("nmt-translate: \(writer.sentences) sentences in \(String(format: "%.3f", seconds)) s "
+                        + "(\(String(format: "%.1f", rate)) sentences/s, decoding \(String(format: "%.3f", decodeSeconds)) s)\n")
         }
         if let ref { try report(hypotheses: writer.hypotheses, ref: ref) }
     }
