@@ -1,8 +1,8 @@
 // The training loop shared by every kind of model: batches in a seeded order, forward/backward,
 // NaN guard, global-norm clipping, Adam, an optional moving average of the weights, periodic
-// logs, validation, learning-rate halving and annealing (--anneal), early stopping, time budgets, checkpoints of best/
-// and last/, and exact resume. Trainer (translation) and FillTrainer (fill-in-the-blank) say
-// only what a batch, a validation and a checkpoint are.
+// logs, validation, learning-rate halving and annealing (--anneal), early stopping, time
+// budgets, checkpoints of best/ and last/, and exact resume. Trainer (translation) and
+// FillTrainer (fill-in-the-blank) say only what a batch, a validation and a checkpoint are.
 //
 // Exact resume: the batch order of an epoch depends only on (seed, epoch); the dropout
 // generator, Adam's moments and step, the moving average and the position in the epoch are
