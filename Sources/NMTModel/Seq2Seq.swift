@@ -2,9 +2,9 @@
 // config.encoderCell names) → bridge → attention decoder (GRU, or config.decoderCell)
 // with input feeding → output projection → label-smoothed cross-entropy.
 //
-//   srcIds (Tx·B) ─ srcEmbed ─ dropout ─► (Tx·B, E) ─ encoder ─► encOut (Tx·B, 2H), finalH (B, 2H)
+//   srcIds (Tx·B) ─ srcEmbed ─ dropout ─ word dropout ─► (Tx·B, E) ─ encoder ─► encOut (Tx·B, 2H), finalH (B, 2H)
 //   finalH ─ bridge ─► s0 (B, Hd)
-//   tgtIn (Ty·B) ─ tgtEmbed ─ dropout ─► (Ty·B, E) ─ decoder(encOut, s0) ─► o (Ty·B, P)
+//   tgtIn (Ty·B) ─ tgtEmbed ─ dropout ─ word dropout ─► (Ty·B, E) ─ decoder(encOut, s0) ─► o (Ty·B, P)
 //   o ─ generator ─► logits (Ty·B, V) ─ loss(tgtOut) ─► Σ loss, Σ nll, tokens
 //
 // Tied embeddings: the generator's weight is the target embedding (V, E). When P ≠ E a
@@ -41,16 +41,23 @@ public struct Seq2SeqConfig: Codable, Sendable, Equatable {
     /// on reversed targets, its outputs are reversed back by the Translator, and scores of
     /// given targets reverse them first. A reranker for left-to-right models (`--rescore`).
     public var reverseTarget = false
+    /// Training only: the probability that a source token's whole embedding is dropped
+    /// (WordDropout; Marian's --dropout-src). 0: off.
+    public var sourceWordDropout: Float = 0
+    /// Training only: the same for the decoder's input tokens (Marian's --dropout-trg).
+    public var targetWordDropout: Float = 0
 
     public init(sourceVocab: Int, targetVocab: Int, embedding: Int = 256, encoderHidden: Int = 256,
                 encoderLayers: Int = 1, decoderHidden: Int = 512, attention: Int = 512, preOutput: Int = 512,
                 dropout: Float = 0.3, labelSmoothing: Float = 0.1, tieEmbeddings: Bool = false,
-                encoderCell: CellKind = .lstm, decoderCell: CellKind = .gru, reverseTarget: Bool = false) {
+                encoderCell: CellKind = .lstm, decoderCell: CellKind = .gru, reverseTarget: Bool = false,
+                sourceWordDropout: Float = 0, targetWordDropout: Float = 0) {
         self.sourceVocab = sourceVocab; self.targetVocab = targetVocab; self.embedding = embedding
         self.encoderHidden = encoderHidden; self.encoderLayers = encoderLayers; self.decoderHidden = decoderHidden
         self.attention = attention; self.preOutput = preOutput; self.dropout = dropout
         self.labelSmoothing = labelSmoothing; self.tieEmbeddings = tieEmbeddings; self.encoderCell = encoderCell
         self.decoderCell = decoderCell; self.reverseTarget = reverseTarget
+        self.sourceWordDropout = sourceWordDropout; self.targetWordDropout = targetWordDropout
     }
 
     public var decoderConfig: DecoderConfig {
@@ -87,11 +94,13 @@ public final class Seq2Seq {
     /// Tied embeddings with P ≠ E: o (P) → (E) before the generator ("generator_projection.weight").
     public let generatorProjection: Linear?
     let embeddingDropout: Dropout
+    let sourceWordDropout: WordDropout, targetWordDropout: WordDropout
 
     // Buffers reused across batches.
     let encCache = StackedEncoderCache()
     let srcE = GrowBuffer(), srcMask = GrowBuffer(), dSrcE = GrowBuffer()
     let tgtE = GrowBuffer(), tgtMask = GrowBuffer(), dTgtE = GrowBuffer()
+    let srcWordMask = GrowBuffer(), tgtWordMask = GrowBuffer()
     let s0B = GrowBuffer(), dS0B = GrowBuffer(), dFinalHB = GrowBuffer(), dEncOutB = GrowBuffer()
     let logitsB = GrowBuffer(), dOB = GrowBuffer(), projB = GrowBuffer(), dProjB = GrowBuffer()
 
@@ -118,6 +127,8 @@ public final class Seq2Seq {
             generator = Linear(arena, name: "generator", input: config.preOutput, output: config.targetVocab)
         }
         embeddingDropout = Dropout(p: config.dropout)
+        sourceWordDropout = WordDropout(p: config.sourceWordDropout)
+        targetWordDropout = WordDropout(p: config.targetWordDropout)
         arena.allocate(seed: seed)
         if seed != nil { encoder.initializeForgetBias(arena); decoder.cell.initializeForgetBias(arena) }
     }
@@ -147,6 +158,7 @@ public final class Seq2Seq {
         let srcX = srcE.matrix(Tx * B, E)                                    // (Tx·B, E)
         batch.sourceIds.withUnsafeBufferPointer { sourceEmbedding.forward(arena, ids: $0, into: srcX) }
         embeddingDropout.forward(srcX, mask: srcMask.tensorFor(Tx * B * E), rng: &rng, training: training)
+        sourceWordDropout.forward(srcX, mask: srcWordMask.tensorFor(Tx * B), rng: &rng, training: training)
         let enc = encoder.forward(arena, x: srcX, lengths: batch.sourceLengths, steps: Tx, cache: encCache,
                                   rng: &rng, training: training)
         // Bridge: the top layer's [h_fwd ; h_bwd] → s0.
@@ -156,6 +168,7 @@ public final class Seq2Seq {
         let tgtX = tgtE.matrix(Ty * B, E)                                    // (Ty·B, E)
         batch.targetInput.withUnsafeBufferPointer { targetEmbedding.forward(arena, ids: $0, into: tgtX) }
         embeddingDropout.forward(tgtX, mask: tgtMask.tensorFor(Ty * B * E), rng: &rng, training: training)
+        targetWordDropout.forward(tgtX, mask: tgtWordMask.tensorFor(Ty * B), rng: &rng, training: training)
         let o = decoder.forward(arena, targetEmbedded: tgtX, encOut: enc.outputs, srcLengths: batch.sourceLengths,
                                 tgtLengths: batch.targetLengths, s0: s0, rng: &rng, training: training)
         // Output projection and loss over all Ty·B rows at once.
@@ -186,6 +199,7 @@ public final class Seq2Seq {
         let dS0 = dS0B.matrix(B, config.decoderHidden)                       // (B, Hd)
         decoder.backward(arena, dO: dO, dTargetEmbedded: dTgtX, dEncOut: dEncOut, dS0: dS0)
         gradientsFinal?(1)
+        targetWordDropout.backward(dTgtX, mask: tgtWordMask.tensor, training: training)
         embeddingDropout.backward(dTgtX, mask: tgtMask.tensor, training: training)
         batch.targetInput.withUnsafeBufferPointer { targetEmbedding.backward(arena, ids: $0, dY: dTgtX) }
         gradientsFinal?(2)
@@ -195,6 +209,7 @@ public final class Seq2Seq {
         let dSrcX = dSrcE.matrix(Tx * B, E)                                  // (Tx·B, E)
         encoder.backward(arena, x: srcX, dOutputs: dEncOut, dFinalH: dFinalH, dX: dSrcX, cache: encCache)
         gradientsFinal?(4)
+        sourceWordDropout.backward(dSrcX, mask: srcWordMask.tensor, training: training)
         embeddingDropout.backward(dSrcX, mask: srcMask.tensor, training: training)
         batch.sourceIds.withUnsafeBufferPointer { sourceEmbedding.backward(arena, ids: $0, dY: dSrcX) }
         gradientsFinal?(5)
@@ -227,7 +242,7 @@ public final class Seq2Seq {
 
     /// Bytes held by the model's reusable buffers (activations and caches), for memory reports.
     public var workspaceBytes: Int {
-        encCache.bytes + [srcE, srcMask, dSrcE, tgtE, tgtMask, dTgtE, s0B, dS0B, dFinalHB, dEncOutB, logitsB, dOB, projB, dProjB]
+        encCache.bytes + [srcE, srcMask, dSrcE, tgtE, tgtMask, dTgtE, srcWordMask, tgtWordMask, s0B, dS0B, dFinalHB, dEncOutB, logitsB, dOB, projB, dProjB]
             .reduce(0) { $0 + $1.tensor.count * 4 }
     }
 }

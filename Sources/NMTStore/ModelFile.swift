@@ -79,7 +79,7 @@ public enum ModelDirectoryError: Error, CustomStringConvertible, Equatable {
 /// Reads any version of config.json into the current layout.
 public enum ModelFileMigration {
     public static let formatName = "swift-nmt-model"
-    public static let currentVersion = 4
+    public static let currentVersion = 5
 
     /// The JSON object of `data` in the current version's layout; `path` names the file in errors.
     public static func currentLayout(_ data: Data, path: String) throws -> [String: Any] {
@@ -98,6 +98,7 @@ public enum ModelFileMigration {
         if version == 1 { json = try fromVersion1(json, path: path) }
         if version <= 2 { json = fromVersion2(json) }
         if version <= 3 { json = fromVersion3(json) }
+        if version <= 4 { json = fromVersion4(json) }
         return json
     }
 
@@ -157,6 +158,18 @@ public enum ModelFileMigration {
         var json = v3
         if v3["task"] as? String == ModelTask.translation.rawValue, var model = v3["model"] as? [String: Any] {
             if model["reverseTarget"] == nil { model["reverseTarget"] = false }
+            json["model"] = model
+        }
+        json["version"] = currentVersion
+        return json
+    }
+
+    /// Version 4 had no word dropout: its translation models were trained without it
+    /// ("sourceWordDropout" = "targetWordDropout" = 0).
+    static func fromVersion4(_ v4: [String: Any]) -> [String: Any] {
+        var json = v4
+        if v4["task"] as? String == ModelTask.translation.rawValue, var model = v4["model"] as? [String: Any] {
+            for key in ["sourceWordDropout", "targetWordDropout"] where model[key] == nil { model[key] = 0 }
             json["model"] = model
         }
         json["version"] = currentVersion

@@ -119,6 +119,10 @@ struct NMTTrainCommand: ParsableCommand {
     @Option(help: "Pre-output layer size.") var preOutput = 512
     @Option(help: "Dropout.") var dropout: Float = 0.3
     @Option(help: "Label smoothing.") var labelSmoothing: Float = 0.1
+    @Option(help: "Word dropout on the source: the probability that a source token's whole embedding is dropped in training (Marian's --dropout-src).")
+    var dropoutSrc: Float = 0
+    @Option(help: "Word dropout on the decoder's input tokens (Marian's --dropout-trg).")
+    var dropoutTgt: Float = 0
     @Flag(inversion: .prefixedNo,
           help: "Share the target embedding with the output layer (through a pre-output → embedding projection when the sizes differ); --no-tie-embeddings gives the output layer its own weight (the reference benchmark's shape).")
     var tieEmbeddings = true
@@ -137,6 +141,10 @@ struct NMTTrainCommand: ParsableCommand {
             guard output != nil else { throw ValidationError("-o/--output is required (or --resume DIR)") }
         }
         if (validSrc == nil) != (validTgt == nil) { throw ValidationError("give both --valid-src and --valid-tgt, or neither") }
+        for (flag, p) in [("--dropout", dropout), ("--dropout-src", dropoutSrc), ("--dropout-tgt", dropoutTgt),
+                          ("--label-smoothing", labelSmoothing)] where !(p >= 0 && p < 1) {
+            throw ValidationError("\(flag) must be at least 0 and below 1")
+        }
         do {
             _ = try CellKind.parse(encCell, flag: "--enc-cell")
             _ = try CellKind.parse(decCell, flag: "--dec-cell")
@@ -188,7 +196,7 @@ struct NMTTrainCommand: ParsableCommand {
          "enc-layers": "\(c.encoderLayers)", "dec-cell": c.decoderCell.rawValue, "dec-hidden": "\(c.decoderHidden)",
          "attention": "\(c.attention)", "pre-output": "\(c.preOutput)", "dropout": "\(c.dropout)",
          "label-smoothing": "\(c.labelSmoothing)", "tie-embeddings": "\(c.tieEmbeddings)",
-         "reverse-target": "\(c.reverseTarget)"]
+         "reverse-target": "\(c.reverseTarget)", "dropout-src": "\(c.sourceWordDropout)", "dropout-tgt": "\(c.targetWordDropout)"]
     }
 
     func modelConfig(sourceVocab: Int, targetVocab: Int) throws -> Seq2SeqConfig {
@@ -196,7 +204,8 @@ struct NMTTrainCommand: ParsableCommand {
                       encoderHidden: encHidden, encoderLayers: encLayers, decoderHidden: decHidden,
                       attention: attention, preOutput: preOutput, dropout: dropout, labelSmoothing: labelSmoothing,
                       tieEmbeddings: tieEmbeddings, encoderCell: try CellKind.parse(encCell, flag: "--enc-cell"),
-                      decoderCell: try CellKind.parse(decCell, flag: "--dec-cell"), reverseTarget: reverseTarget)
+                      decoderCell: try CellKind.parse(decCell, flag: "--dec-cell"), reverseTarget: reverseTarget,
+                      sourceWordDropout: dropoutSrc, targetWordDropout: dropoutTgt)
     }
 
     func run() throws {

@@ -100,6 +100,27 @@ import Testing
                 "\(wrong.stderr)")
     }
 
+    /// --dropout-src / --dropout-tgt (word dropout): recorded in the model's config and in
+    /// run.json, kept at resume (another value is refused naming it), refused outside [0, 1).
+    @Test func wordDropoutIsRecordedKeptAndChecked() throws {
+        let (dir, args) = try corpora()
+        let r = try runTool(nmtTrain, args + ["-o", dir + "/m", "--max-steps", "2", "--dropout-src", "0.1", "--dropout-tgt", "0.2"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let config = read(dir + "/m/last/config.json") ?? ""
+        #expect(config.contains("\"sourceWordDropout\" : 0.1") && config.contains("\"targetWordDropout\" : 0.2"), "\(config)")
+        let record = read(dir + "/m/run.json") ?? ""
+        #expect(record.contains("\"dropout-src\" : \"0.1\"") && record.contains("\"dropout-tgt\" : \"0.2\""), "\(record)")
+        let other = try runTool(nmtTrain, ["--resume", dir + "/m", "--max-steps", "3", "--dropout-src", "0.3", "--quiet"])
+        #expect(other.status != 0 && other.stderr.contains("--dropout-src 0.3: this run was started with --dropout-src 0.1"),
+                "\(other.stderr)")
+        let same = try runTool(nmtTrain, ["--resume", dir + "/m", "--max-steps", "3", "--dropout-src", "0.1", "--quiet"])
+        #expect(same.status == 0, "\(same.stderr)")
+        for bad in ["--dropout-tgt=1", "--dropout-tgt=-0.1"] {
+            let refused = try runTool(nmtTrain, args + ["-o", dir + "/bad", bad])
+            #expect(refused.status != 0 && refused.stderr.contains("--dropout-tgt must be at least 0 and below 1"), "\(refused.stderr)")
+        }
+    }
+
     @Test func unequalCorporaNameBothFilesAndCounts() throws {
         let (dir, args) = try corpora()
         write(dir + "/short.en", Array("a dog runs\ntwo men play\n".utf8))

@@ -109,7 +109,43 @@ import Testing
             json["model"] = m
         }
         let loaded = try ModelDirectory.load(dir, as: Seq2Seq.self)
-        #expect(!loaded.config.model.reverseTarget && loaded.config.version == 4)
+        #expect(!loaded.config.model.reverseTarget && loaded.config.version == ModelFileMigration.currentVersion)
+    }
+
+    /// Version 4 had no word dropout: its translation models read as trained without it; a
+    /// model with it round-trips.
+    @Test func version4ConfigsReadWithoutWordDropout() throws {
+        let v = try Self.vocabulary()
+        let dir = makeTemporaryDirectory(prefix: "nmt-store")
+        var c = Self.tinySeq2Seq(v, tied: true).config
+        c.sourceWordDropout = 0.1; c.targetWordDropout = 0.2
+        try ModelDirectory.save(Seq2Seq(c, seed: 3), sourceVocab: v, targetVocab: v, to: dir)
+        let saved = try ModelDirectory.load(dir, as: Seq2Seq.self).config.model
+        #expect(saved.sourceWordDropout == 0.1 && saved.targetWordDropout == 0.2)
+        try Self.editConfig(dir) { json in
+            json["version"] = 4
+            var m = json["model"] as! [String: Any]
+            m["sourceWordDropout"] = nil; m["targetWordDropout"] = nil
+            json["model"] = m
+        }
+        let loaded = try ModelDirectory.load(dir, as: Seq2Seq.self)
+        #expect(loaded.config.model.sourceWordDropout == 0 && loaded.config.model.targetWordDropout == 0)
+        #expect(loaded.config.version == 5)
+        // Without the migration (a current file lacking the key) it is an error, not a default.
+        try Self.editConfig(dir) { json in
+            json["version"] = 5
+            var m = json["model"] as! [String: Any]
+            m["sourceWordDropout"] = nil; m["targetWordDropout"] = 0
+            json["model"] = m
+        }
+        #expect(throws: (any Error).self) { _ = try ModelDirectory.load(dir, as: Seq2Seq.self) }
+        // A rate outside [0, 1) is refused.
+        try Self.editConfig(dir) { json in
+            var m = json["model"] as! [String: Any]
+            m["sourceWordDropout"] = 1
+            json["model"] = m
+        }
+        #expect(throws: (any Error).self) { _ = try ModelDirectory.load(dir, as: Seq2Seq.self) }
     }
 
     /// A model saved with one encoder cell loads with that cell and its own tensors.
