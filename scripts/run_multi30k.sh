@@ -3,8 +3,9 @@
 # pair of de en fr cs, for another direction):
 #   1. install what is missing and build the tools (release);
 #   2. build the vocabularies from the training corpora (OUT/vocab/): subword pieces, BPE_SIZE
-#      (10,000) merges learned jointly on both languages (chosen on val over 5,000 and whole
-#      words), or whole words (min count 2) with SUBWORDS=none;
+#      merges learned jointly on both languages — 10,000 (chosen on de→en val over 5,000 and whole
+#      words), 16,000 for en→de (chosen on en→de val over 10,000) — or whole words (min count 2)
+#      with SUBWORDS=none;
 #   3. train MEMBERS (default 2) models side by side within the time budget (MINUTES, default
 #      60, wall clock for all of them), seeds SEED…SEED+MEMBERS−1 (SEED default 1; another SEED is an
 #      independent run), the cores shared out among them, in
@@ -23,7 +24,7 @@ MINUTES=${MINUTES:-60}
 SRC=${SRC:-de}
 TGT=${TGT:-en}
 SUBWORDS=${SUBWORDS:-bpe}
-BPE_SIZE=${BPE_SIZE:-10000}
+if [ "$SRC" = en ] && [ "$TGT" = de ]; then BPE_SIZE=${BPE_SIZE:-16000}; else BPE_SIZE=${BPE_SIZE:-10000}; fi
 MEMBERS=${MEMBERS:-2}
 RERANKERS=${RERANKERS:-1}
 SEED=${SEED:-1}
