@@ -5,9 +5,8 @@
 // `mask` (which may be larger). Backward: dX *= mask. When not training or p == 0 both are
 // the identity and neither touches the mask nor the generator.
 //
-// The mask stream: one 64-bit draw from the caller's generator seeds a local splitmix64
-// stream (inlined here; RNG.next() is a cross-module call), and each 64-bit output gives two
-// 32-bit uniforms compared with a 32-bit threshold. Same generator state → same mask.
+// The mask stream (MaskStream): each 64-bit output gives two 32-bit uniforms compared with a
+// 32-bit threshold. Same generator state → same mask.
 
 import NMTTensor
 
@@ -22,26 +21,19 @@ public struct Dropout {
     public func forward(_ x: MatrixRef, mask: Tensor, rng: inout RNG, training: Bool) {
         guard training && p > 0 else { return }
         precondition(mask.count >= x.count, "Dropout: mask of \(mask.count) for (\(x.rows), \(x.cols))")
-        let threshold = UInt64((Double(p) * 4_294_967_296.0).rounded())   // drop when u32 < threshold
+        let threshold = MaskStream.threshold(p)   // drop when u32 < threshold
         let keep = 1 / (1 - p)
         let m = mask.ptr
         let n = x.count
-        var state = rng.next()
-        @inline(__always) func splitmix() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var stream = MaskStream(&rng)
         var i = 0
         while i + 2 <= n {
-            let r = splitmix()
+            let r = stream.next()
             m[i] = (r >> 32) < threshold ? 0 : keep
             m[i + 1] = (r & 0xFFFF_FFFF) < threshold ? 0 : keep
             i += 2
         }
-        if i < n { m[i] = (splitmix() >> 32) < threshold ? 0 : keep }
+        if i < n { m[i] = (stream.next() >> 32) < threshold ? 0 : keep }
         multiplyByMask(x, m)
     }
 

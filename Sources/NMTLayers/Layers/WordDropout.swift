@@ -8,8 +8,8 @@
 // p == 0 both are the identity and neither touches the mask nor the generator, so a model
 // without word dropout draws exactly the random numbers it drew before the option existed.
 //
-// The mask stream: one 64-bit draw from the caller's generator seeds a local splitmix64
-// stream, one 64-bit output per row (its high 32 bits against a 32-bit threshold).
+// The mask stream (MaskStream, as Dropout's): one 64-bit output per row, its high 32 bits
+// against a 32-bit threshold.
 
 import NMTTensor
 
@@ -24,17 +24,10 @@ public struct WordDropout {
     public func forward(_ x: MatrixRef, mask: Tensor, rng: inout RNG, training: Bool) {
         guard training && p > 0 else { return }
         precondition(mask.count >= x.rows, "WordDropout: mask of \(mask.count) for \(x.rows) rows")
-        let threshold = UInt64((Double(p) * 4_294_967_296.0).rounded())   // drop when u32 < threshold
+        let threshold = MaskStream.threshold(p)   // drop when u32 < threshold
         let keep = 1 / (1 - p)
-        var state = rng.next()
-        for r in 0..<x.rows {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            z ^= z >> 31
-            mask.ptr[r] = (z >> 32) < threshold ? 0 : keep
-        }
+        var stream = MaskStream(&rng)
+        for r in 0..<x.rows { mask.ptr[r] = (stream.next() >> 32) < threshold ? 0 : keep }
         multiplyRows(x, mask.ptr)
     }
 
