@@ -1,6 +1,7 @@
 // Decoding settings chosen on validation data for one model, kept beside it (decoding.json), as
 // Marian keeps its decoder.yml: `nmt-translate -m DIR` with no flag then decodes the way the
-// model was tuned, and a flag given on the command line still wins. A checkpoint write replaces
+// model was tuned (its length penalty, at the beam it was tuned with), and a flag given on the
+// command line still wins. A checkpoint write replaces
 // the whole model directory, so a file tuned for older weights cannot outlive them.
 import Foundation
 import NMTMetrics
@@ -21,7 +22,7 @@ public struct DecodingDefaults: Codable, Equatable, Sendable {
     public var version = 1
     /// GNMT length penalty α used when --length-penalty is not given.
     public var lengthPenalty: Float
-    /// The beam the grid was decoded with.
+    /// The beam the grid was decoded with, used when --beam is not given.
     public var beam: Int
     /// Where the choice was made (never a test set): source and reference files, as given.
     public var source: String
@@ -43,6 +44,12 @@ public struct DecodingDefaults: Codable, Equatable, Sendable {
     /// one, else TranslateOptions' default.
     public static func lengthPenalty(given: Float?, tuned: DecodingDefaults?) -> Float {
         given ?? tuned?.lengthPenalty ?? TranslateOptions().lengthPenalty
+    }
+
+    /// The beam to decode with: the one `given`, else the one the penalty was tuned at, else
+    /// TranslateOptions' default (a penalty is only the best one at the beam it was chosen with).
+    public static func beamSize(given: Int?, tuned: DecodingDefaults?) -> Int {
+        given ?? tuned?.beam ?? TranslateOptions().beamSize
     }
 
     /// The file in model directory `dir`, or nil when there is none. A file that is there but

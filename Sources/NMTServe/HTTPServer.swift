@@ -26,7 +26,7 @@ public enum HTTPServer {
         let router = Router(context: ServeContext.self)
         let limit = service.limits.maxBodyBytes
         let settings = service.registry.settings, models = service.registry.models
-        let spec = jsonBytes(openAPISpec(limits: service.limits, maxAlternatives: min(settings.maxAlternatives, settings.beam - 1),
+        let spec = jsonBytes(openAPISpec(limits: service.limits, maxAlternatives: min(settings.maxAlternatives, (models.map(\.beam).min() ?? 1) - 1),
                                          sources: Array(Set(models.map(\.source))).sorted(), targets: Array(Set(models.map(\.target))).sorted()))
 
         router.get("/") { _, _ in

@@ -42,7 +42,7 @@ public enum ServeConfigError: Error, CustomStringConvertible {
 
 /// Decoding settings shared by every model of a server.
 public struct DecodeSettings: Sendable {
-    public var beam = 5
+    public var beam: Int?                     // nil: the model's decoding.json, else 5
     public var lengthPenalty: Float?          // nil: the model's decoding.json, else 0.6
     public var maxBatch = 32
     public var maxWaitMilliseconds = 5.0
@@ -56,6 +56,8 @@ public final class ServedModel: @unchecked Sendable {
     public let directory: String
     public let source: String
     public let target: String
+    /// The beam it decodes with (the server's --beam, else its decoding.json's, else 5).
+    public let beam: Int
     public let batcher: DynamicBatcher
 
     /// `members`: one model, or an ensemble's (loaded from the ensemble directory `directory`).
@@ -67,7 +69,8 @@ public final class ServedModel: @unchecked Sendable {
         source = loaded.sourceVocab.settings.lang
         target = loaded.targetVocab.settings.lang
         let tuned = try DecodingDefaults.load(modelDirectory: self.directory)
-        let options = TranslateOptions(beamSize: settings.beam, lengthPenalty: DecodingDefaults.lengthPenalty(given: settings.lengthPenalty, tuned: tuned),
+        beam = DecodingDefaults.beamSize(given: settings.beam, tuned: tuned)
+        let options = TranslateOptions(beamSize: beam, lengthPenalty: DecodingDefaults.lengthPenalty(given: settings.lengthPenalty, tuned: tuned),
                                        batchSize: settings.maxBatch)
         let translator = try Translator(ensemble: members, options: options)
         if EnsembleDirectory.isEnsemble(directory) { try translator.addRescorers(EnsembleDirectory.rescorers(directory)) }

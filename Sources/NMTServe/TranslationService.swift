@@ -114,15 +114,15 @@ public final class TranslationService: @unchecked Sendable {
             guard (0...registry.settings.maxAlternatives).contains(alternatives) else {
                 throw APIError(400, "Invalid request: alternatives must be 0 to \(registry.settings.maxAlternatives)")
             }
-            guard alternatives + 1 <= registry.settings.beam else {
-                throw APIError(400, "Invalid request: \(alternatives) alternatives need a beam of \(alternatives + 1) (the server's is \(registry.settings.beam))")
-            }
             let attention = try f.bool("attention") ?? false
             let lines = try admit(texts, apiKey: try f.string("api_key"))
             if source == "auto" { throw APIError(400, "Invalid request: language detection is not supported; give source") }
             guard let model = registry.model(source: source, target: target) else {
                 let known = registry.models.map { "\($0.source)→\($0.target)" }.joined(separator: ", ")
                 throw APIError(400, "\(source)→\(target) is not supported (this server translates \(known))")
+            }
+            guard alternatives + 1 <= model.beam else {
+                throw APIError(400, "Invalid request: \(alternatives) alternatives need a beam of \(alternatives + 1) (the server's \(model.name) decodes with \(model.beam))")
             }
             let results = try await translate(lines, model: model, output: DynamicBatcher.Output(nBest: alternatives + 1, attention: attention))
             func text(_ ts: [Translation]) -> String { ts.map(\.text).joined(separator: "\n") }
@@ -197,7 +197,7 @@ public final class TranslationService: @unchecked Sendable {
     public func openNMTModels() -> APIResponse {
         .json(registry.models.enumerated().map { i, m -> [String: Any] in
             ["model_id": 100 + i, "name": m.name, "loaded": true, "source": m.source, "target": m.target,
-             "opt": ["models": [m.directory], "beam_size": registry.settings.beam]]
+             "opt": ["models": [m.directory], "beam_size": m.beam]]
         })
     }
 }

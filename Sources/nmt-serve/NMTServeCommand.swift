@@ -41,8 +41,8 @@ struct NMTServeCommand: AsyncParsableCommand {
     @Option(help: "Port (0: any free port).")
     var port = 5000
 
-    @Option(help: "Beam size.")
-    var beam = 5
+    @Option(help: "Beam size (default: each model's decoding.json, else 5).")
+    var beam: Int?
 
     @Option(help: "GNMT length penalty α (default: each model's decoding.json, else 0.6).")
     var lengthPenalty: Float?
@@ -104,7 +104,7 @@ struct NMTServeCommand: AsyncParsableCommand {
     func validate() throws {
         if model.isEmpty { throw ValidationError("give at least one --model NAME=DIR (or a config file with model:)") }
         if !(0...65535).contains(port) { throw ValidationError("--port must be 0 to 65535") }
-        if beam < 1 || maxBatch < 1 || queue < 1 || maxBodyBytes < 1 || maxChars < 1 || maxSentences < 1 {
+        if (beam ?? 1) < 1 || maxBatch < 1 || queue < 1 || maxBodyBytes < 1 || maxChars < 1 || maxSentences < 1 {
             throw ValidationError("--beam, --max-batch, --queue, --max-body-bytes, --max-chars and --max-sentences must be at least 1")
         }
         if maxWaitMs < 0 || rateLimit < 0 || maxAlternatives < 0 { throw ValidationError("--max-wait-ms, --rate-limit and --max-alternatives must not be negative") }

@@ -36,8 +36,8 @@ struct NMTTranslate: ParsableCommand {
     @Option(name: .shortAndLong, help: "Write the output to this file (atomically; refused if it exists, unless --force).")
     var output: String?
 
-    @Option(help: "Beam size.")
-    var beam: Int = 5
+    @Option(help: "Beam size. Default: the beam of the model's decoding.json (see --tune-length-penalty), else 5.")
+    var beam: Int?
 
     @Flag(help: "Greedy decoding (same as --beam 1).")
     var greedy = false
@@ -91,7 +91,7 @@ struct NMTTranslate: ParsableCommand {
     var score: [String] = []
 
     @Option(parsing: .upToNextOption, help: ArgumentHelp(
-        "Choose the length penalty on validation data (never a test set): decode SRC at each --grid value, score against REF, and write the best into the model directory's decoding.json, used from then on when --length-penalty is not given.",
+        "Choose the length penalty on validation data (never a test set): decode SRC at each --grid value, score against REF, and write the best and the beam it was decoded with into the model directory's decoding.json, used from then on when --length-penalty or --beam is not given.",
         valueName: "SRC REF"))
     var tuneLengthPenalty: [String] = []
 
@@ -115,9 +115,9 @@ struct NMTTranslate: ParsableCommand {
 
     func validate() throws {
         if model.isEmpty { throw ValidationError("give a model: -m DIR (several -m for an ensemble)") }
-        if beam < 1 { throw ValidationError("--beam must be at least 1") }
+        if let b = beam, b < 1 { throw ValidationError("--beam must be at least 1") }
         if nBest < 1 { throw ValidationError("--n-best must be at least 1") }
-        if nBest > (greedy ? 1 : beam) { throw ValidationError("--n-best \(nBest) is larger than the beam (\(greedy ? 1 : beam))") }
+        if let b = greedy ? 1 : beam, nBest > b { throw ValidationError("--n-best \(nBest) is larger than the beam (\(b))") }
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
         if maxSrcLen < 1 { throw ValidationError("--max-src-len must be at least 1") }
         if maxLenRatio < 0 || maxLenAdd < 0 || minLen < 0 { throw ValidationError("length limits must not be negative") }
@@ -174,11 +174,20 @@ struct NMTTranslate: ParsableCommand {
         let decodingDirectory = model.count == 1 && EnsembleDirectory.isEnsemble(model[0]) ? model[0] : ensemble[0].directory
         let tuned = try DecodingDefaults.load(modelDirectory: decodingDirectory)
         let alpha = DecodingDefaults.lengthPenalty(given: lengthPenalty, tuned: tuned)
-        if lengthPenalty == nil, let tuned, !quiet, tuneLengthPenalty.isEmpty {
-            writeStderr("nmt-translate: length penalty \(String(format: "%g", alpha)) from \(DecodingDefaults.path(inModelDirectory: decodingDirectory)) (chosen on \(tuned.source))\n")
+        let beamSize = DecodingDefaults.beamSize(given: beam, tuned: tuned)
+        if tuned != nil, !greedy, nBest > beamSize {
+            throw ValidationError("--n-best \(nBest) is larger than the beam (\(beamSize), from \(DecodingDefaults.path(inModelDirectory: decodingDirectory))): give --beam")
+        }
+        if let tuned, !quiet {
+            var taken: [String] = []
+            if lengthPenalty == nil && tuneLengthPenalty.isEmpty { taken.append("length penalty \(String(format: "%g", alpha))") }
+            if beam == nil && !greedy { taken.append("beam \(beamSize)") }
+            if !taken.isEmpty {
+                writeStderr("nmt-translate: \(taken.joined(separator: ", ")) from \(DecodingDefaults.path(inModelDirectory: decodingDirectory)) (chosen on \(tuned.source))\n")
+            }
         }
         let options = TranslateOptions(
-            beamSize: beam, greedy: greedy, lengthPenalty: alpha, maxLenRatio: maxLenRatio,
+            beamSize: beamSize, greedy: greedy, lengthPenalty: alpha, maxLenRatio: maxLenRatio,
             maxLenConstant: maxLenAdd, minLen: minLen, nBest: nBest, replaceUnk: replaceUnk,
             alignments: alignments, attentionMatrix: attentionSvg != nil, batchSize: batchSize,
             maxSourceLength: maxSrcLen, shortlist: shortlist, workers: workers)

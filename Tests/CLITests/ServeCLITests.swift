@@ -190,6 +190,29 @@ func servedModelFixture() throws -> (dir: String, model: String) {
         #expect(server.stop().status == 0)
     }
 
+    /// Without --beam and --length-penalty a model is served with its decoding.json's, as
+    /// nmt-translate -m decodes it; the beam bounds the alternatives a request may ask for.
+    @Test func servesWithTheModelsDecodingSettings() async throws {
+        let (dir, model) = try servedModelFixture()
+        let tune = try runTranslate(["-m", model, "--tune-length-penalty", dir + "/src.de", dir + "/tgt.en", "--grid", "1.2", "--beam", "2"])
+        #expect(tune.status == 0, "\(tune.stderr)")
+        let sentences = Array(serveSentences.prefix(12))
+        let refs = try reference(model, dir, sentences, [])
+        #expect(refs == (try reference(model, dir, sentences, ["--beam", "2", "--length-penalty", "1.2"])))
+        let server = try ServerProcess(["-m", model])
+        for (i, s) in sentences.enumerated() {
+            let a = try await http("POST", server.base + "/translate", body: json(["q": s, "source": "de", "target": "en"]))
+            #expect(a.status == 200 && a.object["translatedText"] as? String == refs[i], "\(i): \(a.text) vs \(refs[i])")
+        }
+        let one = try await http("POST", server.base + "/translate", body: json(["q": "ein hund", "source": "de", "target": "en", "alternatives": 1]))
+        #expect(one.status == 200 && (one.object["alternatives"] as? [String])?.count == 1, "\(one.text)")
+        let two = try await http("POST", server.base + "/translate", body: json(["q": "ein hund", "source": "de", "target": "en", "alternatives": 2]))
+        #expect(two.status == 400 && (two.object["error"] as? String)?.contains("decodes with 2") == true, "\(two.text)")
+        let models = try await http("GET", server.base + "/translator/models")
+        #expect(((models.json as? [[String: Any]])?.first?["opt"] as? [String: Any])?["beam_size"] as? Int == 2, "\(models.text)")
+        #expect(server.stop().status == 0)
+    }
+
     @Test func usageErrors() throws {
         let (_, model) = try translateFixture()
         #expect(try runTool(nmtServe, []).status == 64)

@@ -22,13 +22,23 @@ import Testing
         let forced = try runTranslate(["-m", model, "--tune-length-penalty", dir + "/src.de", dir + "/tgt.en", "--grid", "2", "--force"])
         #expect(forced.status == 0 && lines(forced.stdout).last == "chosen\t2", "\(forced.stderr)")
 
-        // Without a flag the file's penalty is used, and said; a flag wins.
-        let plain = try runTranslate(["-m", model, dir + "/src.de", "--beam", "3"])
+        // Without a flag the file's penalty and beam (3, kept by the forced choice) are used, and
+        // said; a flag wins.
+        let plain = try runTranslate(["-m", model, dir + "/src.de"])
         let explicit = try runTranslate(["-m", model, dir + "/src.de", "--beam", "3", "--length-penalty", "2"])
         #expect(plain.status == 0 && explicit.status == 0)
         #expect(plain.stdout == explicit.stdout)
-        #expect(plain.stderr.contains("length penalty 2 from \(file)"), "\(plain.stderr)")
+        #expect(plain.stderr.contains("length penalty 2, beam 3 from \(file)"), "\(plain.stderr)")
         #expect(!explicit.stderr.contains("decoding.json"))
+        let beamGiven = try runTranslate(["-m", model, dir + "/src.de", "--beam", "4"])
+        #expect(beamGiven.stderr.contains("length penalty 2 from \(file)"), "\(beamGiven.stderr)")
+        // The beam really is 3: three hypotheses per sentence can be asked for, four cannot
+        // (with the built-in beam of 5 they could).
+        let three = try runTranslate(["-m", model, dir + "/src.de", "--n-best", "3"])
+        #expect(three.status == 0 && lines(three.stdout).count == 3 * lines(explicit.stdout).count, "\(three.stderr)")
+        let four = try runTranslate(["-m", model, dir + "/src.de", "--n-best", "4"])
+        #expect(four.status == 1 && four.stderr.contains("beam (3, from \(file))") && four.stderr.contains("--beam"), "\(four.stderr)")
+        #expect(try runTranslate(["-m", model, dir + "/src.de", "--n-best", "4", "--beam", "4"]).status == 0)
 
         // A damaged file is an error naming it, not a silent fallback.
         write(file, Array("{\"format\":".utf8))
