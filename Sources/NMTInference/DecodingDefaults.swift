@@ -8,7 +8,7 @@ import NMTMetrics
 import NMTText
 
 public struct DecodingDefaults: Codable, Equatable, Sendable {
-    public static let fileName = "decoding.json"
+    public static let fileName = ModelDirectory.decodingFile
     public static let formatName = "swift-nmt-decoding"
 
     /// One point of the grid: a length penalty and the BLEU it gave on the tuning data.

@@ -119,17 +119,20 @@ public enum EnsembleDirectory {
 
     /// Writes `dir`/ensemble.json naming `members` (paths from the current directory; stored
     /// relative to `dir`). `dir` may exist (it may hold the members); an ensemble or a model
-    /// already there is replaced only with `force`.
+    /// already there is replaced only with `force`, and then the decoding settings chosen for
+    /// it (decoding.json) go with it, as a checkpoint write replaces a model's.
     public static func write(members: [String], rescorers: [RescorerRef] = [], to dir: String, force: Bool = false) throws {
         guard !members.isEmpty else { throw TextError.invalidSettings("an ensemble needs at least one member") }
         try refuseNesting(members + rescorers.map(\.model))
         if !force {
-            for existing in [file(dir), ModelDirectory.join(dir, ModelDirectory.configFile),
+            for existing in [file(dir), ModelDirectory.join(dir, ModelDirectory.configFile), ModelDirectory.join(dir, ModelDirectory.decodingFile),
                              ModelDirectory.join(dir, "best"), ModelDirectory.join(dir, "last")] where AtomicFile.fileExists(existing) {
                 throw TextError.outputExists(path: existing)
             }
         }
         try AtomicFile.createDirectories(dir)
+        let tuned = ModelDirectory.join(dir, ModelDirectory.decodingFile)
+        if AtomicFile.fileExists(tuned) { try FileManager.default.removeItem(atPath: tuned) }
         let stored = members.map { relativePath(of: $0, from: dir) }
         let storedRescorers = rescorers.map { RescorerRef(model: relativePath(of: $0.model, from: dir), weight: $0.weight) }
         let encoder = JSONEncoder()

@@ -68,6 +68,8 @@ public struct LoadedModel<Model: StoredModel> {
 public enum ModelDirectory {
     public static let configFile = "config.json"
     public static let weightsFile = "model.safetensors"
+    /// Decoding settings chosen on val for the model or ensemble beside it (NMTInference's DecodingDefaults).
+    public static let decodingFile = "decoding.json"
 
     public static func join(_ a: String, _ b: String) -> String { a.hasSuffix("/") ? a + b : a + "/" + b }
 

@@ -64,8 +64,11 @@ import Testing
         // Written again: refused without --force, naming the file; with it, replaced.
         let again = try runTool(nmtTrain, ["ensemble", e + "/members/1", "-o", e])
         #expect(again.status != 0 && again.stderr.contains("ensemble.json"), "\(again.stderr)")
+        // Decoding settings chosen for the ensemble go when it is replaced (they were chosen for it).
+        let tune = try runTool(nmtTranslate, ["-m", e, "--tune-length-penalty", dir + "/train.de", dir + "/train.en", "--grid", "1", "--beam", "2"])
+        #expect(tune.status == 0 && FileManager.default.fileExists(atPath: e + "/decoding.json"), "\(tune.stderr)")
         let forced = try runTool(nmtTrain, ["ensemble", e + "/members/2", e + "/members/1", "-o", e, "--force"])
-        #expect(forced.status == 0, "\(forced.stderr)")
+        #expect(forced.status == 0 && !FileManager.default.fileExists(atPath: e + "/decoding.json"), "\(forced.stderr)")
         // Moved as one piece, it still decodes.
         try FileManager.default.moveItem(atPath: e, toPath: dir + "/moved")
         let moved = try runTool(nmtTranslate, ["-m", dir + "/moved", dir + "/train.de", "--quiet"])
