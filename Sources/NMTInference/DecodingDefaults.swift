@@ -1,8 +1,8 @@
 // Decoding settings chosen on validation data for one model, kept beside it (decoding.json), as
 // Marian keeps its decoder.yml: `nmt-translate -m DIR` with no flag then decodes the way the
 // model was tuned (its length penalty, at the beam it was tuned with), and a flag given on the
-// command line still wins. A checkpoint write replaces
-// the whole model directory, so a file tuned for older weights cannot outlive them.
+// command line still wins. A checkpoint write replaces the whole model directory, so a file tuned
+// for older weights cannot outlive them.
 import Foundation
 import NMTMetrics
 import NMTText

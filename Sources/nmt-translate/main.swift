@@ -175,8 +175,9 @@ struct NMTTranslate: ParsableCommand {
         let tuned = try DecodingDefaults.load(modelDirectory: decodingDirectory)
         let alpha = DecodingDefaults.lengthPenalty(given: lengthPenalty, tuned: tuned)
         let beamSize = DecodingDefaults.beamSize(given: beam, tuned: tuned)
-        if tuned != nil, !greedy, nBest > beamSize {
-            throw ValidationError("--n-best \(nBest) is larger than the beam (\(beamSize), from \(DecodingDefaults.path(inModelDirectory: decodingDirectory))): give --beam")
+        if !greedy, nBest > beamSize {   // (a given --beam was checked in validate())
+            let from = tuned == nil ? "the default" : "from \(DecodingDefaults.path(inModelDirectory: decodingDirectory))"
+            throw ValidationError("--n-best \(nBest) is larger than the beam (\(beamSize), \(from)): give --beam")
         }
         if let tuned, !quiet {
             var taken: [String] = []

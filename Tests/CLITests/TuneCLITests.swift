@@ -6,6 +6,9 @@ import Testing
 @Suite struct TuneCLITests {
     @Test func tuneWritesDefaultsThatTranslateUses() throws {
         let (dir, model) = try translateFixture()
+        // Without a decoding.json the beam is 5: six hypotheses per sentence are refused.
+        let six = try runTranslate(["-m", model, dir + "/src.de", "--n-best", "6"])
+        #expect(six.status == 1 && six.stderr.contains("beam (5, the default)"), "\(six.stderr)")
         let r = try runTranslate(["-m", model, "--tune-length-penalty", dir + "/src.de", dir + "/tgt.en", "--grid", "0,1.5", "--beam", "3"])
         #expect(r.status == 0, "\(r.stderr)")
         let rows = lines(r.stdout)
