@@ -109,13 +109,13 @@ fi
 # first on a tie). The weights go into the ensemble, the beam and α into OUT/model's
 # decoding.json, which nmt-translate and nmt-serve use when no flag says otherwise.
 GRID="$OUT/decoding-grid.tsv"
-echo "== choosing beam ($BEAMS), length penalty ($PENALTIES)$([ -f "$OUT/model/ensemble.json" ] && [ "$RERANKERS" -gt 0 ] && echo " and the rerankers' weights") on val (BLEU of each in $GRID)"
 reranked=0; [ -f "$OUT/model/ensemble.json" ] && [ "$RERANKERS" -gt 0 ] && reranked=1
+echo "== choosing beam ($BEAMS), length penalty ($PENALTIES)$([ "$reranked" = 1 ] && echo " and the rerankers' weights") on val (BLEU of each in $GRID)"
+rescore=(); for i in $(seq 1 "$RERANKERS"); do rescore+=(--rescore "$OUT/model/rerank/$i"); done
 printf 'beam\tlength_penalty\tweights\tbleu\n' > "$GRID"
 for beam in $BEAMS; do
     for alpha in $PENALTIES; do
         if [ "$reranked" = 1 ]; then
-            rescore=(); for i in $(seq 1 "$RERANKERS"); do rescore+=(--rescore "$OUT/model/rerank/$i"); done
             table=$("$BIN/nmt-translate" -m "$OUT/model" "${rescore[@]}" --beam "$beam" --length-penalty "$alpha" \
                 --tune-rescore "$DATA/val.$SRC.gz" "$DATA/val.$TGT.gz" --quiet)
             weights=$(sed -n 's/^chosen\t//p' <<< "$table")
