@@ -13,9 +13,10 @@
 #      on val over one model trained alone on all the cores in the same time (MEMBERS=1);
 #      with RERANKERS (default 1) right-to-left models trained beside them in OUT/model/rerank/N
 #      (nmt-train --reverse-target, the seeds after the members') that rerank the ensemble's beam;
-#   4. choose on val the beam (BEAMS, default 5 and 10), the length penalty (PENALTIES, default 0.6
-#      and 1.0) and at each the rerankers' weights (nmt-translate --tune-rescore): the weights are
-#      recorded in the ensemble, beam and penalty in OUT/model's decoding.json;
+#   4. choose on val the beam (BEAMS, default 5, 10 and 20), the length penalty (PENALTIES, default
+#      0.6 and 1.0) and at each the rerankers' weights and the minimum Bayes risk scale (MBR, default
+#      0 = off, 0.5, 1, 1.5, 2; nmt-translate --tune-rescore --mbr-grid): the weights are recorded
+#      in the ensemble, beam, penalty and MBR scale in OUT/model's decoding.json;
 #   5. translate test_2016_flickr with them and print sacreBLEU-identical BLEU and chrF.
 # Usage: bash scripts/run_multi30k.sh            (MINUTES=10 for a quick look)
 # Everything goes to OUT (runs/multi30k for de→en, runs/multi30k-SRC-TGT otherwise); an
@@ -30,8 +31,9 @@ if [ "$SRC" = en ] && [ "$TGT" = de ]; then BPE_SIZE=${BPE_SIZE:-16000}; else BP
 MEMBERS=${MEMBERS:-2}
 RERANKERS=${RERANKERS:-1}
 SEED=${SEED:-1}
-BEAMS=${BEAMS:-5 10}              # decoding settings tried on val
+BEAMS=${BEAMS:-5 10 20}           # decoding settings tried on val
 PENALTIES=${PENALTIES:-0.6 1.0}
+MBR=${MBR:-0 0.5 1 1.5 2}         # minimum Bayes risk scales (0: off)
 TRAIN_OPTIONS=${TRAIN_OPTIONS:-}   # further nmt-train options for every model of a new run, e.g. "--dropout 0.4"
 if [ "$SRC" = de ] && [ "$TGT" = en ]; then OUT=${OUT:-runs/multi30k}; else OUT=${OUT:-runs/multi30k-$SRC-$TGT}; fi
 SCRATCH=${SCRATCH:-.build}
@@ -105,40 +107,35 @@ else
 fi
 
 # Decoding settings chosen on val: every beam of BEAMS with every length penalty of PENALTIES,
-# and at each, the rerankers' weights (nmt-translate --tune-rescore); the best BLEU wins (the
-# first on a tie). The weights go into the ensemble, the beam and α into OUT/model's
-# decoding.json, which nmt-translate and nmt-serve use when no flag says otherwise.
+# and at each every combination of the rerankers' weights and the minimum Bayes risk scales of
+# MBR (nmt-translate --tune-rescore --mbr-grid: one decode per beam and penalty); the best BLEU
+# wins (the first on a tie). The weights go into the ensemble, the beam, α and MBR scale into
+# OUT/model's decoding.json, which nmt-translate and nmt-serve use when no flag says otherwise.
 GRID="$OUT/decoding-grid.tsv"
 reranked=0; [ -f "$OUT/model/ensemble.json" ] && [ "$RERANKERS" -gt 0 ] && reranked=1
-echo "== choosing beam ($BEAMS), length penalty ($PENALTIES)$([ "$reranked" = 1 ] && echo " and the rerankers' weights") on val (BLEU of each in $GRID)"
-rescore=(); for i in $(seq 1 "$RERANKERS"); do rescore+=(--rescore "$OUT/model/rerank/$i"); done
-printf 'beam\tlength_penalty\tweights\tbleu\n' > "$GRID"
+echo "== choosing beam ($BEAMS), length penalty ($PENALTIES)$([ "$reranked" = 1 ] && echo ", the rerankers' weights") and MBR scale ($MBR) on val (BLEU of each in $GRID)"
+rescore=(); if [ "$reranked" = 1 ]; then for i in $(seq 1 "$RERANKERS"); do rescore+=(--rescore "$OUT/model/rerank/$i"); done; fi
+printf 'beam\tlength_penalty\tweights\tmbr\tbleu\n' > "$GRID"
 for beam in $BEAMS; do
     for alpha in $PENALTIES; do
-        if [ "$reranked" = 1 ]; then
-            table=$("$BIN/nmt-translate" -m "$OUT/model" "${rescore[@]}" --beam "$beam" --length-penalty "$alpha" \
-                --tune-rescore "$DATA/val.$SRC.gz" "$DATA/val.$TGT.gz" --quiet)
-            weights=$(sed -n 's/^chosen\t//p' <<< "$table")
-            bleu=$(awk -F'\t' -v w="$weights" '$1 == w { print $2; exit }' <<< "$table")
-        else
-            weights=-
-            bleu=$("$BIN/nmt-translate" -m "$OUT/model" --beam "$beam" --length-penalty "$alpha" "$DATA/val.$SRC.gz" \
-                --ref "$DATA/val.$TGT.gz" -o "$OUT/val.$TGT" --force --quiet | sed -n 's/^BLEU|[^=]*= \([0-9.]*\) .*/\1/p')
-        fi
-        printf '%s\t%s\t%s\t%s\n' "$beam" "$alpha" "$weights" "$bleu" | tee -a "$GRID"
+        table=$("$BIN/nmt-translate" -m "$OUT/model" "${rescore[@]}" --beam "$beam" --length-penalty "$alpha" \
+            --tune-rescore "$DATA/val.$SRC.gz" "$DATA/val.$TGT.gz" --mbr-grid "${MBR// /,}" --quiet)
+        read -r weights scale < <(sed -n 's/^chosen\t//p' <<< "$table")
+        bleu=$(awk -F'\t' -v w="$weights" -v t="$scale" '$1 == w && $2 == t { print $3; exit }' <<< "$table")
+        printf '%s\t%s\t%s\t%s\t%s\n' "$beam" "$alpha" "$weights" "$scale" "$bleu" | tee -a "$GRID"
     done
 done
-read -r beam alpha weights bleu < <(awk -F'\t' 'NR > 1 && (best == "" || $4 > best) { best = $4; line = $1 " " $2 " " $3 " " $4 } END { print line }' "$GRID")
-echo "chosen: beam $beam, length penalty $alpha$([ "$reranked" = 1 ] && echo ", reranker weights $weights") (val BLEU $bleu)"
+read -r beam alpha weights scale bleu < <(awk -F'\t' 'NR > 1 && (best == "" || $5 > best) { best = $5; line = $1 " " $2 " " $3 " " $4 " " $5 } END { print line }' "$GRID")
+echo "chosen: beam $beam, length penalty $alpha$([ "$reranked" = 1 ] && echo ", reranker weights $weights"), MBR scale $scale (val BLEU $bleu)"
 if [ "$reranked" = 1 ]; then
     IFS=, read -r -a w <<< "$weights"
     rescore=(); for i in $(seq 1 "$RERANKERS"); do rescore+=(--rescore "$OUT/model/rerank/$i:${w[$((i - 1))]}"); done
     "$BIN/nmt-train" ensemble "${members[@]}" "${rescore[@]}" -o "$OUT/model" --force
 fi
 "$BIN/nmt-translate" -m "$OUT/model" --tune-length-penalty "$DATA/val.$SRC.gz" "$DATA/val.$TGT.gz" --beam "$beam" --grid "$alpha" \
-    --force --quiet > /dev/null
+    --mbr "$scale" --force --quiet > /dev/null
 
-echo "== translating test_2016_flickr with $OUT/model (its decoding.json: beam $beam, length penalty $alpha)"
+echo "== translating test_2016_flickr with $OUT/model (its decoding.json: beam $beam, length penalty $alpha, MBR scale $scale)"
 "$BIN/nmt-translate" -m "$OUT/model" "$DATA/test_2016_flickr.$SRC.gz" -o "$OUT/test_2016_flickr.$TGT" --force \
     --ref "$DATA/test_2016_flickr.$TGT.gz"
 echo "== first translations"

@@ -24,15 +24,19 @@ public struct DecodingDefaults: Codable, Equatable, Sendable {
     public var lengthPenalty: Float
     /// The beam the grid was decoded with, used when --beam is not given.
     public var beam: Int
+    /// The minimum Bayes risk scale the grid was decoded with (TranslateOptions.mbr), used when
+    /// --mbr is not given; absent (nil) when it was off.
+    public var mbr: Float?
     /// Where the choice was made (never a test set): source and reference files, as given.
     public var source: String
     public var reference: String
     /// Every value tried, in grid order.
     public var trials: [Trial]
 
-    public init(lengthPenalty: Float, beam: Int, source: String, reference: String, trials: [Trial]) {
+    public init(lengthPenalty: Float, beam: Int, mbr: Float? = nil, source: String, reference: String, trials: [Trial]) {
         self.lengthPenalty = lengthPenalty
         self.beam = beam
+        self.mbr = mbr.flatMap { $0 > 0 ? $0 : nil }
         self.source = source
         self.reference = reference
         self.trials = trials
@@ -50,6 +54,11 @@ public struct DecodingDefaults: Codable, Equatable, Sendable {
     /// TranslateOptions' default (a penalty is only the best one at the beam it was chosen with).
     public static func beamSize(given: Int?, tuned: DecodingDefaults?) -> Int {
         given ?? tuned?.beam ?? TranslateOptions().beamSize
+    }
+
+    /// The MBR scale to decode with: the one `given`, else the tuned one, else 0 (off).
+    public static func mbrScale(given: Float?, tuned: DecodingDefaults?) -> Float {
+        given ?? tuned?.mbr ?? TranslateOptions().mbr
     }
 
     /// The file in model directory `dir`, or nil when there is none. A file that is there but
@@ -71,6 +80,9 @@ public struct DecodingDefaults: Codable, Equatable, Sendable {
         }
         guard value.lengthPenalty.isFinite, (0...10).contains(value.lengthPenalty), value.beam >= 1 else {
             throw DecodingDefaultsError.unreadable(path: file, reason: "length penalty \(value.lengthPenalty) or beam \(value.beam) out of range")
+        }
+        if let m = value.mbr, !(m.isFinite && m >= 0) {
+            throw DecodingDefaultsError.unreadable(path: file, reason: "mbr \(m) out of range (a number ≥ 0)")
         }
         return value
     }

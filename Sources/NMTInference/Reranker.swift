@@ -120,6 +120,7 @@ extension Translator {
         defer { rescorers = savedRescorers; options = savedOptions }
         rescorers = []
         options.nBest = options.effectiveBeam
+        options.mbr = 0   // the beam in its own order: the tuning applies weights, then MBR
         let translations = translate(lines)
         var flatSources: [[Int32]] = [], flatTargets: [[Int32]] = []
         for (line, t) in zip(lines, translations) {
@@ -142,31 +143,43 @@ extension Translator {
 public enum RescoreTuning {
     public struct Trial: Sendable, Equatable {
         public var weights: [Float]
+        /// The MBR scale (0: off, the best combined score).
+        public var mbr: Float
         public var bleu: Double
     }
 
     /// The grid tried by default for each rescorer's weight.
     public static let defaultGrid: [Float] = [0, 0.25, 0.5, 0.75, 1, 1.5, 2]
 
-    /// Every combination of `grid` values, one per rescorer, scored by the corpus BLEU of the
-    /// candidates it picks against `references`. The choice is the highest BLEU; a tie goes
-    /// to the earlier combination (smaller weights first).
+    /// Every combination of `grid` values, one per rescorer (none: the beam's own scores), with
+    /// every MBR scale of `mbrGrid`, scored by the corpus BLEU of the candidates it picks against
+    /// `references`. The choice is the highest BLEU; a tie goes to the earlier combination
+    /// (smaller weights first, then the earlier scale).
     public static func tune(_ candidates: [[RescoreCandidate]], references: [String], rescorers: Int,
-                            grid: [Float]) -> (best: [Float], trials: [Trial]) {
-        precondition(candidates.count == references.count && rescorers >= 1 && !grid.isEmpty)
+                            grid: [Float], mbrGrid: [Float] = [0]) -> (best: Trial, trials: [Trial]) {
+        precondition(candidates.count == references.count && rescorers >= 0 && !grid.isEmpty && !mbrGrid.isEmpty)
         var combos: [[Float]] = [[]]
         for _ in 0 ..< rescorers { combos = combos.flatMap { c in grid.map { c + [$0] } } }
+        // Sentence BLEU between the hypotheses does not depend on the weights: once per line.
+        let utilities = mbrGrid.contains { $0 > 0 } ? candidates.map { pairwiseSentenceBLEU($0.map(\.text)) } : []
         var trials: [Trial] = []
         for w in combos {
-            let picked = candidates.map { list -> String in
-                var best: RescoreCandidate?
-                for c in list where best == nil || c.score(weights: w) > best!.score(weights: w) { best = c }
-                return best?.text ?? ""
+            for scale in mbrGrid {
+                let picked = candidates.enumerated().map { k, list -> String in
+                    guard !list.isEmpty else { return "" }
+                    let scores = list.map { $0.score(weights: w) }
+                    if scale > 0 && list.count > 1 {
+                        return list[MinimumBayesRisk.order(utility: utilities[k], scores: scores, scale: scale)[0]].text
+                    }
+                    var best = 0
+                    for i in scores.indices where scores[i] > scores[best] { best = i }
+                    return list[best].text
+                }
+                trials.append(Trial(weights: w, mbr: scale, bleu: corpusBLEU(hypotheses: picked, references: [references]).score))
             }
-            trials.append(Trial(weights: w, bleu: corpusBLEU(hypotheses: picked, references: [references]).score))
         }
         var best = trials[0]
         for t in trials.dropFirst() where t.bleu > best.bleu { best = t }
-        return (best.weights, trials)
+        return (best, trials)
     }
 }

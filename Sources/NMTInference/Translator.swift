@@ -48,16 +48,20 @@ public struct TranslateOptions: Sendable, Equatable {
     /// out among them (one each on two cores with 2 workers). The batches, and so the
     /// translations, are the same for any number of workers.
     public var workers: Int = 1
+    /// Minimum Bayes risk (MinimumBayesRisk.swift): output, from the whole beam (reranked when
+    /// rescorers are set), the hypothesis of highest expected sentence BLEU against the others
+    /// under softmax(mbr · score); the n-best list comes in that order. 0: off (best score first).
+    public var mbr: Float = 0
 
     public init(beamSize: Int = 5, greedy: Bool = false, lengthPenalty: Float = 0.6, maxLenRatio: Float = 2,
                 maxLenConstant: Int = 10, minLen: Int = 0, nBest: Int = 1, replaceUnk: Bool = false,
                 alignments: Bool = false, attentionMatrix: Bool = false, batchSize: Int = 64,
-                maxSourceLength: Int = 200, shortlist: Int = 0, workers: Int = 1) {
+                maxSourceLength: Int = 200, shortlist: Int = 0, workers: Int = 1, mbr: Float = 0) {
         self.beamSize = beamSize; self.greedy = greedy; self.lengthPenalty = lengthPenalty
         self.maxLenRatio = maxLenRatio; self.maxLenConstant = maxLenConstant; self.minLen = minLen
         self.nBest = nBest; self.replaceUnk = replaceUnk; self.alignments = alignments
         self.attentionMatrix = attentionMatrix; self.batchSize = batchSize; self.maxSourceLength = maxSourceLength
-        self.shortlist = shortlist; self.workers = workers
+        self.shortlist = shortlist; self.workers = workers; self.mbr = mbr
     }
 
     /// The beam size actually used (1 when greedy).
@@ -271,8 +275,10 @@ public final class Translator {
     func translateBatch(_ idx: [Int], prepared: [PreparedSource]) -> [Translation] {
         let o = options
         let collect = o.alignments || o.replaceUnk
+        let mbr = o.mbr > 0 && o.effectiveBeam > 1
+        let keep = max(1, o.nBest)
         let search = BeamSearch(options: BeamSearchOptions(
-            beamSize: o.effectiveBeam, nBest: rescorers.isEmpty ? max(1, o.nBest) : o.effectiveBeam, lengthPenaltyAlpha: o.lengthPenalty,
+            beamSize: o.effectiveBeam, nBest: rescorers.isEmpty && !mbr ? keep : o.effectiveBeam, lengthPenaltyAlpha: o.lengthPenalty,
             maxLenRatio: o.maxLenRatio, maxLenConstant: o.maxLenConstant, minLen: o.minLen,
             bos: SpecialIds.bos, eos: SpecialIds.eos, pad: SpecialIds.pad, unk: SpecialIds.unk,
             suppressPadAndBos: true, collectAlignments: collect))
@@ -280,7 +286,15 @@ public final class Translator {
         scorer.encode(sources)
         var s = scorer
         var hyps = search.decode(&s, sourceLengths: sources.map(\.count))
-        if !rescorers.isEmpty { hyps = rerank(hyps, sources: sources, keep: max(1, o.nBest)) }
+        if !rescorers.isEmpty { hyps = rerank(hyps, sources: sources, keep: mbr ? o.effectiveBeam : keep) }
+        var lists = idx.enumerated().map { k, i in hyps[k].map { hypothesis($0, sourceTokens: prepared[i].tokens) } }
+        if mbr {
+            for k in lists.indices where lists[k].count > 1 {
+                let order = MinimumBayesRisk.order(texts: lists[k].map(\.text), scores: lists[k].map(\.score), scale: o.mbr).prefix(keep)
+                lists[k] = order.map { lists[k][$0] }
+                hyps[k] = order.map { hyps[k][$0] }
+            }
+        }
         var attention: [[[Float]]]?
         if o.attentionMatrix {
             attention = forced(sources: sources, targets: hyps.map { $0.first?.tokens ?? [] }, encoded: true,
@@ -289,7 +303,7 @@ public final class Translator {
         }
         return idx.enumerated().map { k, i in
             let p = prepared[i]
-            let nb = hyps[k].map { h in hypothesis(h, sourceTokens: p.tokens) }
+            let nb = lists[k]
             let t = Translation(sourceTokens: p.tokens, nBest: nb.isEmpty ? Translation.empty().nBest : nb,
                                 attention: attention?[k], warnings: p.warning.map { [$0] } ?? [])
             return targetTokenizer.map { t.perWord(source: p, detokenizer: detokenizer, targetTokenizer: $0,

@@ -8,7 +8,7 @@ import NMTCLI
 
 public enum ServeConfigFile {
     /// The keys a file may hold: every option of nmt-serve but --config itself.
-    public static let keys: [String] = ["model", "host", "port", "beam", "length-penalty", "max-batch", "max-wait-ms",
+    public static let keys: [String] = ["model", "host", "port", "beam", "length-penalty", "mbr", "max-batch", "max-wait-ms",
                                         "queue", "max-body-bytes", "max-chars", "max-sentences", "rate-limit",
                                         "max-alternatives", "api-keys", "threads", "log-level", "log-format"]
     /// Keys that may repeat on the command line (a YAML list).

@@ -44,6 +44,7 @@ public enum ServeConfigError: Error, CustomStringConvertible {
 public struct DecodeSettings: Sendable {
     public var beam: Int?                     // nil: the model's decoding.json, else 5
     public var lengthPenalty: Float?          // nil: the model's decoding.json, else 0.6
+    public var mbr: Float?                    // nil: the model's decoding.json, else 0 (off)
     public var maxBatch = 32
     public var maxWaitMilliseconds = 5.0
     public var queueLimit = 256
@@ -58,6 +59,8 @@ public final class ServedModel: @unchecked Sendable {
     public let target: String
     /// The beam it decodes with (the server's --beam, else its decoding.json's, else 5).
     public let beam: Int
+    /// Its minimum Bayes risk scale (0: off), from the server's --mbr, else its decoding.json.
+    public let mbr: Float
     public let batcher: DynamicBatcher
 
     /// `members`: one model, or an ensemble's (loaded from the ensemble directory `directory`).
@@ -70,8 +73,9 @@ public final class ServedModel: @unchecked Sendable {
         target = loaded.targetVocab.settings.lang
         let tuned = try DecodingDefaults.load(modelDirectory: self.directory)
         beam = DecodingDefaults.beamSize(given: settings.beam, tuned: tuned)
+        mbr = DecodingDefaults.mbrScale(given: settings.mbr, tuned: tuned)
         let options = TranslateOptions(beamSize: beam, lengthPenalty: DecodingDefaults.lengthPenalty(given: settings.lengthPenalty, tuned: tuned),
-                                       batchSize: settings.maxBatch)
+                                       batchSize: settings.maxBatch, mbr: mbr)
         let translator = try Translator(ensemble: members, options: options)
         if EnsembleDirectory.isEnsemble(directory) { try translator.addRescorers(EnsembleDirectory.rescorers(directory)) }
         batcher = DynamicBatcher(translator: translator, maxBatch: settings.maxBatch, maxWait: settings.maxWaitMilliseconds / 1000,

@@ -197,7 +197,7 @@ public final class TranslationService: @unchecked Sendable {
     public func openNMTModels() -> APIResponse {
         .json(registry.models.enumerated().map { i, m -> [String: Any] in
             ["model_id": 100 + i, "name": m.name, "loaded": true, "source": m.source, "target": m.target,
-             "opt": ["models": [m.directory], "beam_size": m.beam]]
+             "opt": ["models": [m.directory], "beam_size": m.beam, "mbr": Double("\(m.mbr)") ?? 0]]
         })
     }
 }

@@ -47,6 +47,9 @@ struct NMTServeCommand: AsyncParsableCommand {
     @Option(help: "GNMT length penalty α (default: each model's decoding.json, else 0.6).")
     var lengthPenalty: Float?
 
+    @Option(help: ArgumentHelp("Minimum Bayes risk scale (nmt-translate --mbr; 0: off). Default: each model's decoding.json, else 0.", valueName: "SCALE"))
+    var mbr: Float?
+
     @Option(help: "Most sentences in one decoder call.")
     var maxBatch = 32
 
@@ -109,6 +112,7 @@ struct NMTServeCommand: AsyncParsableCommand {
         }
         if maxWaitMs < 0 || rateLimit < 0 || maxAlternatives < 0 { throw ValidationError("--max-wait-ms, --rate-limit and --max-alternatives must not be negative") }
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
+        if let m = mbr, !(m.isFinite && m >= 0) { throw ValidationError("--mbr must be a number ≥ 0 (0: off)") }
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("--log-level \(logLevel): one of trace, debug, info, notice, warning, error, critical") }
         if LogFormat(rawValue: logFormat) == nil { throw ValidationError("--log-format \(logFormat): text or json") }
     }
@@ -144,6 +148,7 @@ struct NMTServeCommand: AsyncParsableCommand {
         var settings = DecodeSettings()
         settings.beam = beam
         settings.lengthPenalty = lengthPenalty
+        settings.mbr = mbr
         settings.maxBatch = maxBatch
         settings.maxWaitMilliseconds = maxWaitMs
         settings.queueLimit = queue

@@ -45,6 +45,9 @@ struct NMTTranslate: ParsableCommand {
     @Option(help: "GNMT length penalty α (0 = raw log-probability). Default: the model's decoding.json (see --tune-length-penalty), else 0.6.")
     var lengthPenalty: Float?
 
+    @Option(help: ArgumentHelp("Minimum Bayes risk: output, from the whole beam (reranked with --rescore), the hypothesis of highest expected sentence BLEU against the others, each weighted by softmax(SCALE × its score); 0: off, the best-scored. Default: the model's decoding.json, else 0. Choose SCALE on val: --tune-rescore with --mbr-grid.", valueName: "SCALE"))
+    var mbr: Float?
+
     @Option(help: "Maximum output length = ratio × source tokens + --max-len-add.")
     var maxLenRatio: Float = 2
 
@@ -101,6 +104,9 @@ struct NMTTranslate: ParsableCommand {
     @Option(parsing: .upToNextOption, help: ArgumentHelp("Decode SRC once with the whole beam, rescore it with the --rescore models, and print the BLEU against REF of every combination of their weights from --rescore-grid, then the best (give it to --rescore MODEL:WEIGHT or nmt-train ensemble --rescore).", valueName: "SRC REF"))
     var tuneRescore: [String] = []
 
+    @Option(help: ArgumentHelp("MBR scales (see --mbr) that --tune-rescore tries with every weight combination (comma-separated, 0: off); its table then gets an mbr column and its choice a second field. With it, --tune-rescore needs no --rescore.", valueName: "LIST"))
+    var mbrGrid: String?
+
     @Option(help: "Weights tried by --tune-rescore for each rescorer (comma-separated).")
     var rescoreGrid: String = RescoreTuning.defaultGrid.map { String(format: "%g", $0) }.joined(separator: ",")
 
@@ -138,6 +144,12 @@ struct NMTTranslate: ParsableCommand {
             _ = try parsedGrid()
         }
         if let a = lengthPenalty, !(a.isFinite && a >= 0) { throw ValidationError("--length-penalty must be a number ≥ 0") }
+        if let m = mbr, !(m.isFinite && m >= 0) { throw ValidationError("--mbr must be a number ≥ 0 (0: off)") }
+        if mbrGrid != nil {
+            if tuneRescore.isEmpty { throw ValidationError("--mbr-grid is the grid of --tune-rescore: give --tune-rescore SRC REF") }
+            if mbr != nil { throw ValidationError("--tune-rescore --mbr-grid chooses the MBR scale; drop --mbr") }
+            _ = try parsedMBRGrid()
+        }
         for r in rescore {
             do { _ = try RescoreError.parse(r) } catch { throw ValidationError("\(error)") }
         }
@@ -163,6 +175,14 @@ struct NMTTranslate: ParsableCommand {
         return values.map { $0! }
     }
 
+    func parsedMBRGrid() throws -> [Float] {
+        let values = (mbrGrid ?? "0").split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0!.isFinite && $0! >= 0 }) else {
+            throw ValidationError("--mbr-grid: expected comma-separated numbers ≥ 0, got \(mbrGrid ?? "")")
+        }
+        return values.map { $0! }
+    }
+
     func main() throws {
         if let t = threads { BLASThreads.set(t) }
         // Two single-threaded decoders beat one on two threads (README, Performance); one batch
@@ -175,6 +195,7 @@ struct NMTTranslate: ParsableCommand {
         let tuned = try DecodingDefaults.load(modelDirectory: decodingDirectory)
         let alpha = DecodingDefaults.lengthPenalty(given: lengthPenalty, tuned: tuned)
         let beamSize = DecodingDefaults.beamSize(given: beam, tuned: tuned)
+        let mbrScale = mbrGrid != nil ? 0 : DecodingDefaults.mbrScale(given: mbr, tuned: tuned)
         if !greedy, nBest > beamSize {   // (a given --beam was checked in validate())
             let from = tuned == nil ? "the default" : "from \(DecodingDefaults.path(inModelDirectory: decodingDirectory))"
             throw ValidationError("--n-best \(nBest) is larger than the beam (\(beamSize), \(from)): give --beam")
@@ -183,6 +204,7 @@ struct NMTTranslate: ParsableCommand {
             var taken: [String] = []
             if lengthPenalty == nil && tuneLengthPenalty.isEmpty { taken.append("length penalty \(String(format: "%g", alpha))") }
             if beam == nil && !greedy { taken.append("beam \(beamSize)") }
+            if mbr == nil && mbrGrid == nil && mbrScale > 0 { taken.append("MBR scale \(String(format: "%g", mbrScale))") }
             if !taken.isEmpty {
                 writeStderr("nmt-translate: \(taken.joined(separator: ", ")) from \(DecodingDefaults.path(inModelDirectory: decodingDirectory)) (chosen on \(tuned.source))\n")
             }
@@ -191,7 +213,7 @@ struct NMTTranslate: ParsableCommand {
             beamSize: beamSize, greedy: greedy, lengthPenalty: alpha, maxLenRatio: maxLenRatio,
             maxLenConstant: maxLenAdd, minLen: minLen, nBest: nBest, replaceUnk: replaceUnk,
             alignments: alignments, attentionMatrix: attentionSvg != nil, batchSize: batchSize,
-            maxSourceLength: maxSrcLen, shortlist: shortlist, workers: workers)
+            maxSourceLength: maxSrcLen, shortlist: shortlist, workers: workers, mbr: mbrScale)
         let translator = try Translator(ensemble: ensemble, options: options)
         // --rescore given, else the rescorers an ensemble directory records
         let fromDirectory = rescore.isEmpty && model.count == 1 && EnsembleDirectory.isEnsemble(model[0])
@@ -278,7 +300,7 @@ struct NMTTranslate: ParsableCommand {
             try? out.write(String(format: "%g\t%.2f\n", t.lengthPenalty, t.bleu))
             try? out.flush()
         }
-        let chosen = DecodingDefaults(lengthPenalty: best, beam: translator.options.effectiveBeam,
+        let chosen = DecodingDefaults(lengthPenalty: best, beam: translator.options.effectiveBeam, mbr: translator.options.mbr,
                                       source: tuneLengthPenalty[0], reference: tuneLengthPenalty[1], trials: trials)
         try chosen.write(modelDirectory: directory, force: force)
         try out.write(String(format: "chosen\t%g\n", best))
@@ -288,7 +310,9 @@ struct NMTTranslate: ParsableCommand {
 
     /// --tune-rescore SRC REF
     func runTuneRescore(_ translator: Translator) throws {
-        guard !translator.rescorers.isEmpty else { throw ValidationError("--tune-rescore needs --rescore MODEL (or an ensemble directory that records rescorers)") }
+        guard !translator.rescorers.isEmpty || mbrGrid != nil else {
+            throw ValidationError("--tune-rescore needs --rescore MODEL (or an ensemble directory that records rescorers), or --mbr-grid")
+        }
         let src = try Inputs.readLines(tuneRescore[0], skipInvalid: skipInvalid, console: console)
         let refs = try Inputs.readLines(tuneRescore[1], skipInvalid: skipInvalid, console: console)
         guard src.count == refs.count else {
@@ -296,12 +320,16 @@ struct NMTTranslate: ParsableCommand {
         }
         let candidates = translator.rescoreCandidates(src)
         let (best, trials) = RescoreTuning.tune(candidates, references: refs, rescorers: translator.rescorers.count,
-                                                grid: try parsedRescoreGrid())
+                                                grid: try parsedRescoreGrid(), mbrGrid: try parsedMBRGrid())
         let out = BufferedWriter.standardOutput()
-        func weights(_ w: [Float]) -> String { w.map { String(format: "%g", $0) }.joined(separator: ",") }
-        try out.write("weights\tbleu\n")
-        for t in trials { try out.write("\(weights(t.weights))\t\(String(format: "%.2f", t.bleu))\n") }
-        try out.write("chosen\t\(weights(best))\n")
+        // weights of no rescorer: "-"
+        func weights(_ w: [Float]) -> String { w.isEmpty ? "-" : w.map { String(format: "%g", $0) }.joined(separator: ",") }
+        let withMBR = mbrGrid != nil
+        try out.write(withMBR ? "weights\tmbr\tbleu\n" : "weights\tbleu\n")
+        for t in trials {
+            try out.write("\(weights(t.weights))\t\(withMBR ? String(format: "%g\t", t.mbr) : "")\(String(format: "%.2f", t.bleu))\n")
+        }
+        try out.write("chosen\t\(weights(best.weights))\(withMBR ? String(format: "\t%g", best.mbr) : "")\n")
         try out.flush()
     }
 
