@@ -1,0 +1,91 @@
+// Layer normalisation over the columns of each row (Ba, Kiros & Hinton 2016; torch.nn.LayerNorm
+// over the last dimension, ε = 1e-5, the biased variance):
+//
+//   x̂ = (x − mean(x)) · rstd,  rstd = 1 / sqrt(var(x) + ε)      per row of width G
+//   y  = g ⊙ x̂ (+ b)
+//
+// Backward, per row, with dx̂ = dy ⊙ g:
+//   dx = rstd · (dx̂ − mean(dx̂) − x̂ · mean(dx̂ ⊙ x̂))      dg += Σ_rows dy ⊙ x̂      db += Σ_rows dy
+//
+// The step towards layer-normalised recurrent cells (the input projection and the recurrent
+// product of each cell normalised apart, Marian's --layer-normalization): the primitive, its
+// gradients and its reference; the cells do not use it yet. y may alias x (in place); the cache
+// keeps x̂ and rstd, so backward needs neither x nor y. Means and variances sum in Double.
+
+import NMTTensor
+
+/// What `LayerNorm.backward` reads: x̂ (rows, G) and rstd (rows) of the last forward.
+public final class LayerNormCache {
+    public internal(set) var normalized = Tensor([0])
+    public internal(set) var rstd = Tensor([0])
+    public internal(set) var rows = 0
+    public init() {}
+
+    func prepare(rows n: Int, width G: Int) {
+        if normalized.count < n * G { normalized = Tensor([n * G]) }
+        if rstd.count < n { rstd = Tensor([n]) }
+        rows = n
+    }
+}
+
+public struct LayerNorm {
+    public let gain: Param     // (G), initialised to 1
+    public let bias: Param?    // (G), initialised to 0
+    public let width: Int
+    public let epsilon: Float
+
+    /// Registers "\(name).g" (and "\(name).b" when `bias`).
+    public init(_ arena: ParameterArena, name: String, width: Int, bias: Bool = true, epsilon: Float = 1e-5) {
+        precondition(width > 0, "LayerNorm \(name): width must be positive")
+        self.width = width
+        self.epsilon = epsilon
+        gain = arena.register("\(name).g", shape: [width], initializer: .constant(1))
+        self.bias = bias ? arena.register("\(name).b", shape: [width], initializer: .zeros) : nil
+    }
+
+    /// y (N, G) = LN(x (N, G)); y may be x.
+    public func forward(_ arena: ParameterArena, _ x: MatrixRef, into y: MatrixRef, cache: LayerNormCache) {
+        let G = width
+        precondition(x.cols == G && y.cols == G && y.rows == x.rows, "LayerNorm forward: x (\(x.rows), \(x.cols)) -> y (\(y.rows), \(y.cols)), width \(G)")
+        cache.prepare(rows: x.rows, width: G)
+        let g = arena.value(gain).ptr, b = bias.map { arena.value($0).ptr }
+        for r in 0..<x.rows {
+            let xr = x.row(r), yr = y.row(r), nr = cache.normalized.ptr + r * G
+            var sum = 0.0
+            for j in 0..<G { sum += Double(xr[j]) }
+            let mean = sum / Double(G)
+            var sq = 0.0
+            for j in 0..<G { let d = Double(xr[j]) - mean; sq += d * d }
+            let rstd = 1 / (sq / Double(G) + Double(epsilon)).squareRoot()
+            cache.rstd.ptr[r] = Float(rstd)
+            for j in 0..<G {
+                let n = Float((Double(xr[j]) - mean) * rstd)
+                nr[j] = n
+                yr[j] = g[j] * n + (b?[j] ?? 0)
+            }
+        }
+    }
+
+    /// From dY (N, G) of the last forward: dg (+ db) accumulate; dX (N, G) is assigned (may be dY).
+    public func backward(_ arena: ParameterArena, dY: MatrixRef, dX: MatrixRef, cache: LayerNormCache) {
+        let G = width, n = cache.rows
+        precondition(dY.rows == n && dY.cols == G && dX.rows == n && dX.cols == G, "LayerNorm backward: dY (\(dY.rows), \(dY.cols)), dX (\(dX.rows), \(dX.cols)) for \(n) rows of \(G)")
+        let g = arena.value(gain).ptr, dg = arena.grad(gain).ptr, db = bias.map { arena.grad($0).ptr }
+        for r in 0..<n {
+            let dyr = dY.row(r), dxr = dX.row(r), nr = cache.normalized.ptr + r * G
+            var s1 = 0.0, s2 = 0.0
+            for j in 0..<G {
+                let dn = Double(dyr[j] * g[j])
+                s1 += dn
+                s2 += dn * Double(nr[j])
+                dg[j] += dyr[j] * nr[j]
+                db?[j] += dyr[j]
+            }
+            let m1 = s1 / Double(G), m2 = s2 / Double(G), rstd = Double(cache.rstd.ptr[r])
+            for j in 0..<G {
+                let dn = Double(dyr[j] * g[j])
+                dxr[j] = Float(rstd * (dn - m1 - Double(nr[j]) * m2))
+            }
+        }
+    }
+}
