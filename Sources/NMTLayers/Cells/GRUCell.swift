@@ -55,6 +55,10 @@ public struct GRUCell: RecurrentCell {
         if addBias { addRowVector(arena.value(b_ih).ptr, to: proj) }
     }
 
+    /// proj += b_ih (after a layer-normalised projection).
+    @inlinable
+    public func addInputBias(_ arena: ParameterArena, to proj: MatrixRef) { addRowVector(arena.value(b_ih).ptr, to: proj) }
+
     /// b_hh (3H), added inside the step kernel.
     @inlinable
     public func stepWeights(_ arena: ParameterArena) -> UnsafePointer<Float> { UnsafePointer(arena.value(b_hh).ptr) }

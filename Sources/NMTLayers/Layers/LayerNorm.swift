@@ -48,21 +48,9 @@ public struct LayerNorm {
         let G = width
         precondition(x.cols == G && y.cols == G && y.rows == x.rows, "LayerNorm forward: x (\(x.rows), \(x.cols)) -> y (\(y.rows), \(y.cols)), width \(G)")
         cache.prepare(rows: x.rows, width: G)
-        let g = arena.value(gain).ptr, b = bias.map { arena.value($0).ptr }
+        let w = weights(arena)
         for r in 0..<x.rows {
-            let xr = x.row(r), yr = y.row(r), nr = cache.normalized.ptr + r * G
-            var sum = 0.0
-            for j in 0..<G { sum += Double(xr[j]) }
-            let mean = sum / Double(G)
-            var sq = 0.0
-            for j in 0..<G { let d = Double(xr[j]) - mean; sq += d * d }
-            let rstd = 1 / (sq / Double(G) + Double(epsilon)).squareRoot()
-            cache.rstd.ptr[r] = Float(rstd)
-            for j in 0..<G {
-                let n = Float((Double(xr[j]) - mean) * rstd)
-                nr[j] = n
-                yr[j] = g[j] * n + (b?[j] ?? 0)
-            }
+            forwardRow(w, x.row(r), into: y.row(r), normalized: cache.normalized.ptr + r * G, rstd: cache.rstd.ptr + r)
         }
     }
 
@@ -70,22 +58,58 @@ public struct LayerNorm {
     public func backward(_ arena: ParameterArena, dY: MatrixRef, dX: MatrixRef, cache: LayerNormCache) {
         let G = width, n = cache.rows
         precondition(dY.rows == n && dY.cols == G && dX.rows == n && dX.cols == G, "LayerNorm backward: dY (\(dY.rows), \(dY.cols)), dX (\(dX.rows), \(dX.cols)) for \(n) rows of \(G)")
-        let g = arena.value(gain).ptr, dg = arena.grad(gain).ptr, db = bias.map { arena.grad($0).ptr }
+        let w = gradients(arena)
         for r in 0..<n {
-            let dyr = dY.row(r), dxr = dX.row(r), nr = cache.normalized.ptr + r * G
-            var s1 = 0.0, s2 = 0.0
-            for j in 0..<G {
-                let dn = Double(dyr[j] * g[j])
-                s1 += dn
-                s2 += dn * Double(nr[j])
-                dg[j] += dyr[j] * nr[j]
-                db?[j] += dyr[j]
-            }
-            let m1 = s1 / Double(G), m2 = s2 / Double(G), rstd = Double(cache.rstd.ptr[r])
-            for j in 0..<G {
-                let dn = Double(dyr[j] * g[j])
-                dxr[j] = Float(rstd * (dn - m1 - Double(nr[j]) * m2))
-            }
+            backwardRow(w, dY.row(r), into: dX.row(r), normalized: cache.normalized.ptr + r * G, rstd: cache.rstd.ptr[r])
+        }
+    }
+
+    /// The arena pointers a row kernel reads: g and b (nil when there is none).
+    public struct Weights {
+        public let g: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>?
+        public let dg: UnsafeMutablePointer<Float>, db: UnsafeMutablePointer<Float>?
+    }
+
+    public func weights(_ arena: ParameterArena) -> Weights { gradients(arena) }
+    public func gradients(_ arena: ParameterArena) -> Weights {
+        Weights(g: arena.value(gain).ptr, b: bias.map { arena.value($0).ptr },
+                dg: arena.grad(gain).ptr, db: bias.map { arena.grad($0).ptr })
+    }
+
+    /// One row (width G): y = g ⊙ x̂ (+ b); x̂ into `normalized` (G), rstd into `rstd`. y may be x.
+    public func forwardRow(_ w: Weights, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
+                           normalized nr: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>) {
+        let G = width
+        var sum = 0.0
+        for j in 0..<G { sum += Double(x[j]) }
+        let mean = sum / Double(G)
+        var sq = 0.0
+        for j in 0..<G { let d = Double(x[j]) - mean; sq += d * d }
+        let r = 1 / (sq / Double(G) + Double(epsilon)).squareRoot()
+        rstd.pointee = Float(r)
+        for j in 0..<G {
+            let n = Float((Double(x[j]) - mean) * r)
+            nr[j] = n
+            y[j] = w.g[j] * n + (w.b?[j] ?? 0)
+        }
+    }
+
+    /// One row: dx from dy (dx may be dy); dg (and db) accumulate.
+    public func backwardRow(_ w: Weights, _ dy: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>,
+                            normalized nr: UnsafePointer<Float>, rstd: Float) {
+        let G = width
+        var s1 = 0.0, s2 = 0.0
+        for j in 0..<G {
+            let dn = Double(dy[j] * w.g[j])
+            s1 += dn
+            s2 += dn * Double(nr[j])
+            w.dg[j] += dy[j] * nr[j]
+            w.db?[j] += dy[j]
+        }
+        let m1 = s1 / Double(G), m2 = s2 / Double(G), r = Double(rstd)
+        for j in 0..<G {
+            let dn = Double(dy[j] * w.g[j])
+            dx[j] = Float(r * (dn - m1 - Double(nr[j]) * m2))
         }
     }
 }

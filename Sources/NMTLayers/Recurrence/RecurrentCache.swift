@@ -39,12 +39,28 @@ public final class RecurrentCache {
     @usableFromInline var dProj = Tensor([0])      // (T·B, G)
     @usableFromInline var dRec = Tensor([0])       // (T·B, G), === dProj when shared
     @usableFromInline var dState = Tensor([0])     // (P·B, H)
+    // With layer normalisation (RecurrentNorm) only:
+    @usableFromInline let lnInput = LayerNormCache()     // x̂ and rstd of the T·B projection rows
+    @usableFromInline var lnRec = Tensor([0])      // (T·B, G) x̂ of each step's recurrent product
+    @usableFromInline var lnRecRstd = Tensor([0])  // (T·B)
+    @usableFromInline var dRecPre = Tensor([0])    // (T·B, G) dL/d(normalised recurrent product)
+    @usableFromInline var dProjRaw = Tensor([0])   // (T·B, G) dL/d(projection before normalisation)
 
     public init() {}
 
+    @usableFromInline
+    func prepareNorm() {
+        let n = steps * batch * gateWidth
+        if lnRec.shape != [steps * batch, gateWidth] {
+            lnRec = Tensor([steps * batch, gateWidth]); lnRecRstd = Tensor([steps * batch])
+            dRecPre = Tensor([steps * batch, gateWidth]); dProjRaw = Tensor([steps * batch, gateWidth])
+        }
+    }
+
     /// Bytes held by the cache's tensors.
     public var bytes: Int {
-        var all = [proj, history, rowCache, state, initial, stepRec, dProj, dState]
+        var all = [proj, history, rowCache, state, initial, stepRec, dProj, dState, lnRec, lnRecRstd, dRecPre, dProjRaw,
+                   lnInput.normalized, lnInput.rstd]
         if !shared { all.append(dRec) }
         return all.reduce(0) { $0 + $1.count * 4 }
     }

@@ -82,6 +82,11 @@ public protocol RecurrentCell {
                      dOut: UnsafePointer<Float>?, dState: StateRow,
                      dProj: UnsafeMutablePointer<Float>, dRec: UnsafeMutablePointer<Float>)
 
+    /// Adds the input-side biases that `projectInput(addBias: true)` adds, to a projection made
+    /// with `addBias: false` and layer-normalised since (a default does nothing: the cells whose
+    /// kernels add their biases).
+    func addInputBias(_ arena: ParameterArena, to proj: MatrixRef)
+
     /// Adds the bias gradients from dProj (N, G) and dRec (N, G) (column sums) into the arena.
     /// Called after every other weight gradient of the sequence is accumulated, so a cell with a
     /// fixed sparsity pattern (the clockwork RNN's block mask) may also re-apply it here.
@@ -90,6 +95,7 @@ public protocol RecurrentCell {
 
 extension RecurrentCell {
     @inlinable public func backwardWeights(_ arena: ParameterArena) -> StepWeights { stepWeights(arena) }
+    @inlinable public func addInputBias(_ arena: ParameterArena, to proj: MatrixRef) {}
 }
 
 /// A cell whose input projection is x·W_ihᵀ alone (its biases are added inside its kernel):

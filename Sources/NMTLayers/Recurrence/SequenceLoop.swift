@@ -23,13 +23,29 @@
 
 import NMTTensor
 
+/// Layer normalisation of a cell's two products (Ba et al. 2016, as Marian's
+/// --layer-normalization): gates = LN(x·W_ihᵀ) + LN(h·W_hhᵀ) + the cell's biases, each LN with a
+/// gain of its own (width G, initialised to 1) and no bias of its own.
+public struct RecurrentNorm {
+    public let input: LayerNorm       // "\(name).ln_ih.g"
+    public let recurrent: LayerNorm   // "\(name).ln_hh.g"
+    public init(_ arena: ParameterArena, name: String, gateWidth G: Int) {
+        input = LayerNorm(arena, name: "\(name).ln_ih", width: G, bias: false)
+        recurrent = LayerNorm(arena, name: "\(name).ln_hh", width: G, bias: false)
+    }
+}
+
 public struct RecurrentLayer<Cell: RecurrentCell> {
     public let cell: Cell
     public let reverse: Bool
+    /// Layer normalisation of the two products; nil: none.
+    public let norm: RecurrentNorm?
     @inlinable public var input: Int { cell.input }
     @inlinable public var hidden: Int { cell.hidden }
 
-    @inlinable public init(cell: Cell, reverse: Bool = false) { self.cell = cell; self.reverse = reverse }
+    @inlinable public init(cell: Cell, reverse: Bool = false, norm: RecurrentNorm? = nil) {
+        self.cell = cell; self.reverse = reverse; self.norm = norm
+    }
 
     /// x (T·B, In) → outputs (T·B, H) (0 at padded rows; may be a column view of a wider
     /// buffer); final[p] (B, H): state part p of each sequence after its last real step.
@@ -58,7 +74,14 @@ public struct RecurrentLayer<Cell: RecurrentCell> {
         stateM.copy(from: initialM)
 
         let proj = cache.proj.matrix                          // (T·B, G)
-        cell.projectInput(arena, x, columns: nil, into: proj, addBias: true, accumulate: false)
+        cell.projectInput(arena, x, columns: nil, into: proj, addBias: norm == nil, accumulate: false)
+        if let norm {
+            cache.prepareNorm()
+            norm.input.forward(arena, proj, into: proj, cache: cache.lnInput)
+            cell.addInputBias(arena, to: proj)
+        }
+        let lnW = norm.map { $0.recurrent.weights(arena) }
+        let lnRecP = cache.lnRec.ptr, lnRstdP = cache.lnRecRstd.ptr
         let whh = arena.value(cell.W_hh)                      // (G, H)
         let w = cell.stepWeights(arena)
         let stateH = stateM.rows(0..<B)                       // (B, H) running h
@@ -80,6 +103,10 @@ public struct RecurrentLayer<Cell: RecurrentCell> {
                 let t = reverse ? len - 1 - s : s
                 let row = t * B + bb
                 let st = StateRow(stateP + bb * H, stride: stateStride)
+                if let norm, let lnW {
+                    norm.recurrent.forwardRow(lnW, stepRec.row(bb), into: stepRec.row(bb), normalized: lnRecP + row * G,
+                                              rstd: lnRstdP + row)
+                }
                 cell.forwardRow(w, step: firstStep + s, proj: projP + row * G, rec: UnsafePointer(stepRec.row(bb)), prev: st, next: st,
                                 saved: StateRow(histP + row * H, stride: histStride), cache: cacheP + row * K,
                                 out: outputs.row(row))
@@ -139,6 +166,13 @@ public struct RecurrentLayer<Cell: RecurrentCell> {
         let histP = cache.history.ptr, initP = cache.initial.ptr, dStateP = dStateM.ptr
         let histStride = T * B * H, stateStride = B * H
         let needInitialGrad = dInitial.contains { $0 != nil }
+        let lnW = norm.map { $0.recurrent.gradients(arena) }
+        let lnRecP = UnsafePointer(cache.lnRec.ptr), lnRstdP = cache.lnRecRstd.ptr
+        if norm != nil {
+            for bb in 0..<B where lengths[bb] < T {
+                for t in lengths[bb]..<T { cache.dRecPre.matrix.row(t * B + bb).update(repeating: 0, count: G) }
+            }
+        }
 
         for s in stride(from: T - 1, through: 0, by: -1) {
             let n = cache.rowsAt(s)
@@ -161,6 +195,12 @@ public struct RecurrentLayer<Cell: RecurrentCell> {
                 cell.backwardRow(w, step: cache.firstStep + s, proj: projP + row * G, cache: cacheP + row * K, prev: prev,
                                  dOut: dOutputs.map { UnsafePointer($0.row(row)) },
                                  dState: StateRow(dStateP + bb * H, stride: stateStride), dProj: dP, dRec: dR)
+                if let norm, let lnW {
+                    // Keep dL/d(normalised product) for the biases (and, shared, the projection),
+                    // then turn dR into dL/d(h·W_hhᵀ).
+                    cache.dRecPre.matrix.row(row).update(from: dR, count: G)
+                    norm.recurrent.backwardRow(lnW, dR, into: dR, normalized: lnRecP + row * G, rstd: lnRstdP[row])
+                }
                 if reverse { dRec.row(row).update(from: dR, count: G) }
             }
             // dh_prev (active rows) += dRec_s · W_hh.
@@ -173,8 +213,16 @@ public struct RecurrentLayer<Cell: RecurrentCell> {
             if let m = dInitial[p] { m.copy(from: dStateM.rows(p * B ..< (p + 1) * B)) }
         }
 
-        // Parameter gradients and dX over all T·B rows at once.
-        gemm(dProj, transA: true, x, into: arena.grad(cell.W_ih), beta: 1)
+        // Parameter gradients and dX over all T·B rows at once. With layer normalisation the
+        // biases see the gradients of the normalised products, W_ih and dX the projection's own.
+        var dProjIn = dProj, dProjBias = dProj, dRecBias = dRec
+        if let norm {
+            dProjBias = Cell.sharedGateGradient ? cache.dRecPre.matrix : dProj
+            dRecBias = cache.dRecPre.matrix
+            dProjIn = cache.dProjRaw.matrix
+            norm.input.backward(arena, dY: dProjBias, dX: dProjIn, cache: cache.lnInput)
+        }
+        gemm(dProjIn, transA: true, x, into: arena.grad(cell.W_ih), beta: 1)
         let hs = cache.history.matrix.rows(0 ..< T * B)       // (T·B, H), 0 at padded rows
         let gWhh = arena.grad(cell.W_hh)
         if T > 1 {
@@ -206,8 +254,8 @@ public struct RecurrentLayer<Cell: RecurrentCell> {
         }
         if let dX {
             precondition(dX.rows == T * B && dX.cols == cell.input, "recurrent backward: dX shape")
-            gemm(dProj, arena.value(cell.W_ih), into: dX, beta: accumulateDX ? 1 : 0)
+            gemm(dProjIn, arena.value(cell.W_ih), into: dX, beta: accumulateDX ? 1 : 0)
         }
-        cell.accumulateBiasGradients(arena, dProj: dProj, dRec: dRec)
+        cell.accumulateBiasGradients(arena, dProj: dProjBias, dRec: dRecBias)
     }
 }
