@@ -7,10 +7,10 @@
 // Backward, per row, with dx̂ = dy ⊙ g:
 //   dx = rstd · (dx̂ − mean(dx̂) − x̂ · mean(dx̂ ⊙ x̂))      dg += Σ_rows dy ⊙ x̂      db += Σ_rows dy
 //
-// The step towards layer-normalised recurrent cells (the input projection and the recurrent
-// product of each cell normalised apart, Marian's --layer-normalization): the primitive, its
-// gradients and its reference; the cells do not use it yet. y may alias x (in place); the cache
-// keeps x̂ and rstd, so backward needs neither x nor y. Means and variances sum in Double.
+// Used by the sequence loop's RecurrentNorm (layer-normalised cells: the input projection and the
+// recurrent product normalised apart, Marian's --layer-normalization), whole matrices or one row
+// at a time. y may alias x (in place); the cache keeps x̂ and rstd, so backward needs neither x
+// nor y. Means and variances sum in Double.
 
 import NMTTensor
 
