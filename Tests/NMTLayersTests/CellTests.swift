@@ -34,13 +34,8 @@ import Testing
         }
     }
 
-    @Test(arguments: cells, [false, true])
-    func forwardMatchesReference(cell: CellKind, reverse: Bool) throws {
-        let In = 3, H = 9, T = 3, B = 3
-        let arena = ParameterArena()
-        let layer = SequenceLayer(cell, arena, name: "ref", input: In, hidden: H, reverse: reverse)
-        arena.allocate(seed: 0)
-        Self.setReferenceWeights(arena, layer, input: In)
+    /// cells_reference.py's closed-form x (T·B, In), h0 and c0 (B, H).
+    static func referenceInputs(T: Int, B: Int, input In: Int, hidden H: Int) -> (Tensor, Tensor, Tensor) {
         let x = Tensor([T * B, In]), h0 = Tensor([B, H]), c0 = Tensor([B, H])
         for row in 0..<(T * B) { for c in 0..<In { x.matrix[row, c] = Float(1.5 * sin(0.37 * Double(row * In + c))) } }
         for bb in 0..<B {
@@ -49,6 +44,17 @@ import Testing
                 c0.matrix[bb, j] = Float(0.3 * cos(0.45 * Double(bb * H + j)))
             }
         }
+        return (x, h0, c0)
+    }
+
+    @Test(arguments: cells, [false, true])
+    func forwardMatchesReference(cell: CellKind, reverse: Bool) throws {
+        let In = 3, H = 9, T = 3, B = 3
+        let arena = ParameterArena()
+        let layer = SequenceLayer(cell, arena, name: "ref", input: In, hidden: H, reverse: reverse)
+        arena.allocate(seed: 0)
+        Self.setReferenceWeights(arena, layer, input: In)
+        let (x, h0, c0) = Self.referenceInputs(T: T, B: B, input: In, hidden: H)
         let parts = cell.stateParts
         let out = Tensor([T * B, H]), finals = (0..<parts).map { _ in Tensor([B, H]) }
         let initial: [MatrixRef?] = reverse ? [] : Array([h0.matrix, c0.matrix].prefix(parts))
@@ -67,14 +73,23 @@ import Testing
     /// outputs and of every final state part.
     @Test(arguments: cells + [.esn], [(false, false), (false, true), (true, false), (true, true)])
     func gradientsMatchCentralDifferences(cell: CellKind, directionAndState: (Bool, Bool)) {
-        let (reverse, initialState) = directionAndState
+        Self.centralDifferences(cell: cell, reverse: directionAndState.0, initialState: directionAndState.1)
+    }
+
+    /// The check above; with `layerNorm` the layer normalises its products (gains around 1), and
+    /// relative errors are taken against at least `floor`.
+    static func centralDifferences(cell: CellKind, reverse: Bool, initialState: Bool, layerNorm: Bool = false,
+                                   floor: Double = 1e-3) {
         let In = 4, H = 9, T = 3
         let lengths = [3, 1, 2]
         let B = lengths.count, P = cell.stateParts
         let arena = ParameterArena()
-        let layer = SequenceLayer(cell, arena, name: "cell", input: In, hidden: H, reverse: reverse)
+        let layer = SequenceLayer(cell, arena, name: "cell", input: In, hidden: H, reverse: reverse, layerNorm: layerNorm)
         arena.allocate(seed: 21)
         fillUniform(arena.values, count: arena.count, scale: 0.6, seed: 4)
+        for p in layer.parameters where p.name.contains(".ln_") {
+            for j in 0..<p.count { arena.value(p).ptr[j] += 1 }
+        }
         let x = Tensor([T * B, In]); fillUniform(x.ptr, count: x.count, scale: 1, seed: 5)
         let initial = (0..<P).map { p -> Tensor in
             let t = Tensor([B, H]); fillUniform(t.ptr, count: t.count, scale: 0.5, seed: UInt64(6 + p)); return t
@@ -103,17 +118,17 @@ import Testing
         for p in layer.parameters {
             let num = numericalGradient(of: loss, at: arena.value(p).ptr, count: p.count,
                                         indices: sampleIndices(p.count, 60), eps: 1e-2)
-            let m = compareGradients(analytic: arena.grad(p).ptr, numeric: num)
-            #expect(m.worst < tol, "\(cell) \(p.name) reverse \(reverse) initial \(initialState): \(m)")
+            let m = compareGradients(analytic: arena.grad(p).ptr, numeric: num, floor: floor)
+            #expect(m.worst < tol, "\(cell) \(p.name) reverse \(reverse) initial \(initialState) layerNorm \(layerNorm): \(m)")
         }
         let numX = numericalGradient(of: loss, at: x.ptr, count: x.count, eps: 1e-2)
-        let mX = compareGradients(analytic: dX.ptr, numeric: numX)
+        let mX = compareGradients(analytic: dX.ptr, numeric: numX, floor: floor)
         #expect(mX.worst < tol, "\(cell) input: \(mX)")
         for bb in 0..<B { for t in lengths[bb]..<T { #expect((0..<In).allSatisfy { dX.matrix[t * B + bb, $0] == 0 }) } }
         if initialState {
             for p in 0..<P {
                 let num = numericalGradient(of: loss, at: initial[p].ptr, count: initial[p].count, eps: 1e-2)
-                let m = compareGradients(analytic: dInitial[p].ptr, numeric: num)
+                let m = compareGradients(analytic: dInitial[p].ptr, numeric: num, floor: floor)
                 #expect(m.worst < tol, "\(cell) initial state part \(p): \(m)")
             }
         }

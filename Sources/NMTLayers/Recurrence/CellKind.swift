@@ -89,18 +89,28 @@ public enum SequenceLayer {
     case clockwork(RecurrentLayer<ClockworkCell>)
 
     /// Registers the cell's parameters under `name` (see each cell's init). `orthogonalRecurrent`
-    /// applies to the LSTM (the other cells' W_hh are orthogonal already).
+    /// applies to the LSTM (the other cells' W_hh are orthogonal already). `layerNorm`: the
+    /// loop normalises the cell's two products (RecurrentNorm; the five trained cells only).
     public init(_ kind: CellKind, _ arena: ParameterArena, name: String, input: Int, hidden: Int, reverse: Bool = false,
-                orthogonalRecurrent: Bool = false, options: CellOptions = CellOptions()) {
+                orthogonalRecurrent: Bool = false, options: CellOptions = CellOptions(), layerNorm: Bool = false) {
+        precondition(!layerNorm || !(kind == .esn || kind == .clockwork), "layer normalisation is for the trained cells, not \(kind.rawValue)")
+        func norm(_ G: Int) -> RecurrentNorm? { layerNorm ? RecurrentNorm(arena, name: name, gateWidth: G) : nil }
         switch kind {
-        case .rnn: self = .rnn(RecurrentLayer(cell: ElmanCell(arena, name: name, input: input, hidden: hidden), reverse: reverse))
-        case .lstm: self = .lstm(LSTM(arena, name: name, input: input, hidden: hidden, reverse: reverse,
-                                      orthogonalRecurrent: orthogonalRecurrent))
-        case .peephole: self = .peephole(RecurrentLayer(cell: PeepholeLSTMCell(arena, name: name, input: input, hidden: hidden),
-                                                        reverse: reverse))
-        case .coupled: self = .coupled(RecurrentLayer(cell: CoupledLSTMCell(arena, name: name, input: input, hidden: hidden),
-                                                      reverse: reverse))
-        case .gru: self = .gru(RecurrentLayer(cell: GRUCell(arena, name: name, input: input, hidden: hidden), reverse: reverse))
+        case .rnn:
+            let c = ElmanCell(arena, name: name, input: input, hidden: hidden)
+            self = .rnn(RecurrentLayer(cell: c, reverse: reverse, norm: norm(c.gateWidth)))
+        case .lstm:
+            let c = LSTMCell(arena, name: name, input: input, hidden: hidden, orthogonalRecurrent: orthogonalRecurrent)
+            self = .lstm(RecurrentLayer(cell: c, reverse: reverse, norm: norm(c.gateWidth)))
+        case .peephole:
+            let c = PeepholeLSTMCell(arena, name: name, input: input, hidden: hidden)
+            self = .peephole(RecurrentLayer(cell: c, reverse: reverse, norm: norm(c.gateWidth)))
+        case .coupled:
+            let c = CoupledLSTMCell(arena, name: name, input: input, hidden: hidden)
+            self = .coupled(RecurrentLayer(cell: c, reverse: reverse, norm: norm(c.gateWidth)))
+        case .gru:
+            let c = GRUCell(arena, name: name, input: input, hidden: hidden)
+            self = .gru(RecurrentLayer(cell: c, reverse: reverse, norm: norm(c.gateWidth)))
         case .esn: self = .esn(RecurrentLayer(cell: EchoStateCell(arena, name: name, input: input, hidden: hidden,
                                                                  settings: options.reservoir), reverse: reverse))
         case .clockwork: self = .clockwork(RecurrentLayer(cell: ClockworkCell(arena, name: name, input: input, hidden: hidden,
@@ -132,8 +142,24 @@ public enum SequenceLayer {
         }
     }
 
-    /// The cell's parameters in registration order.
-    public var parameters: [Param] {
+    /// The cell's parameters in registration order (the normalisation's gains last).
+    public var parameters: [Param] { cellParameters + normGains }
+
+    var normGains: [Param] {
+        let n: RecurrentNorm?
+        switch self {
+        case .rnn(let l): n = l.norm
+        case .lstm(let l): n = l.norm
+        case .peephole(let l): n = l.norm
+        case .coupled(let l): n = l.norm
+        case .gru(let l): n = l.norm
+        case .esn(let l): n = l.norm
+        case .clockwork(let l): n = l.norm
+        }
+        return n.map { [$0.input.gain, $0.recurrent.gain] } ?? []
+    }
+
+    var cellParameters: [Param] {
         switch self {
         case .rnn(let l): return [l.cell.W_ih, l.cell.W_hh, l.cell.b]
         case .lstm(let l): return [l.cell.W_ih, l.cell.W_hh, l.cell.b]
