@@ -58,20 +58,20 @@ public struct LayerNorm {
     public func backward(_ arena: ParameterArena, dY: MatrixRef, dX: MatrixRef, cache: LayerNormCache) {
         let G = width, n = cache.rows
         precondition(dY.rows == n && dY.cols == G && dX.rows == n && dX.cols == G, "LayerNorm backward: dY (\(dY.rows), \(dY.cols)), dX (\(dX.rows), \(dX.cols)) for \(n) rows of \(G)")
-        let w = gradients(arena)
+        let w = weights(arena)
         for r in 0..<n {
             backwardRow(w, dY.row(r), into: dX.row(r), normalized: cache.normalized.ptr + r * G, rstd: cache.rstd.ptr[r])
         }
     }
 
-    /// The arena pointers a row kernel reads: g and b (nil when there is none).
+    /// The arena pointers the row kernels read and write: g, b (nil when there is none) and
+    /// their gradients.
     public struct Weights {
         public let g: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>?
         public let dg: UnsafeMutablePointer<Float>, db: UnsafeMutablePointer<Float>?
     }
 
-    public func weights(_ arena: ParameterArena) -> Weights { gradients(arena) }
-    public func gradients(_ arena: ParameterArena) -> Weights {
+    public func weights(_ arena: ParameterArena) -> Weights {
         Weights(g: arena.value(gain).ptr, b: bias.map { arena.value($0).ptr },
                 dg: arena.grad(gain).ptr, db: bias.map { arena.grad($0).ptr })
     }

@@ -50,7 +50,6 @@ public final class RecurrentCache {
 
     @usableFromInline
     func prepareNorm() {
-        let n = steps * batch * gateWidth
         if lnRec.shape != [steps * batch, gateWidth] {
             lnRec = Tensor([steps * batch, gateWidth]); lnRecRstd = Tensor([steps * batch])
             dRecPre = Tensor([steps * batch, gateWidth]); dProjRaw = Tensor([steps * batch, gateWidth])

@@ -166,7 +166,7 @@ public struct RecurrentLayer<Cell: RecurrentCell> {
         let histP = cache.history.ptr, initP = cache.initial.ptr, dStateP = dStateM.ptr
         let histStride = T * B * H, stateStride = B * H
         let needInitialGrad = dInitial.contains { $0 != nil }
-        let lnW = norm.map { $0.recurrent.gradients(arena) }
+        let lnW = norm.map { $0.recurrent.weights(arena) }
         let lnRecP = UnsafePointer(cache.lnRec.ptr), lnRstdP = cache.lnRecRstd.ptr
         if norm != nil {
             for bb in 0..<B where lengths[bb] < T {
