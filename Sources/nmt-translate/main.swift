@@ -167,20 +167,23 @@ struct NMTTranslate: ParsableCommand {
         try console.run { try main() }
     }
 
-    func parsedRescoreGrid() throws -> [Float] {
-        let values = rescoreGrid.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
-        guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0!.isFinite }) else {
-            throw ValidationError("--rescore-grid: expected comma-separated numbers, got \(rescoreGrid)")
+    /// The comma-separated finite numbers of `text`, each within `allowed`; else `message`.
+    func numberList(_ text: String, allowed: ClosedRange<Float>, _ message: String) throws -> [Float] {
+        let values = text.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0!.isFinite && allowed.contains($0!) }) else {
+            throw ValidationError(message)
         }
         return values.map { $0! }
     }
 
+    func parsedRescoreGrid() throws -> [Float] {
+        try numberList(rescoreGrid, allowed: -Float.greatestFiniteMagnitude ... Float.greatestFiniteMagnitude,
+                       "--rescore-grid: expected comma-separated numbers, got \(rescoreGrid)")
+    }
+
     func parsedMBRGrid() throws -> [Float] {
-        let values = (mbrGrid ?? "0").split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
-        guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0!.isFinite && $0! >= 0 }) else {
-            throw ValidationError("--mbr-grid: expected comma-separated numbers ≥ 0, got \(mbrGrid ?? "")")
-        }
-        return values.map { $0! }
+        try numberList(mbrGrid ?? "0", allowed: 0 ... Float.greatestFiniteMagnitude,
+                       "--mbr-grid: expected comma-separated numbers ≥ 0, got \(mbrGrid ?? "")")
     }
 
     func main() throws {
@@ -275,11 +278,7 @@ struct NMTTranslate: ParsableCommand {
     }
 
     func parsedGrid() throws -> [Float] {
-        let values = grid.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
-        guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0!.isFinite && $0! >= 0 && $0! <= 10 }) else {
-            throw ValidationError("--grid must be comma-separated numbers from 0 to 10, e.g. 0,0.5,1")
-        }
-        return values.map { $0! }
+        try numberList(grid, allowed: 0 ... 10, "--grid must be comma-separated numbers from 0 to 10, e.g. 0,0.5,1")
     }
 
     /// --tune-length-penalty SRC REF: one decode of SRC per grid value; the table on stdout.
