@@ -23,6 +23,10 @@
     void nmt_weighted_row_sum_##sfx(int64_t, int64_t, const float *, const float *, int64_t, float *);       \
     void nmt_row_dots_##sfx(int64_t, int64_t, const float *, int64_t, const float *, float *);               \
     void nmt_log_softmax_##sfx(float *, int64_t);                                                            \
+    void nmt_layer_norm_row_##sfx(int64_t, const float *, const float *, const float *, float, float *, float *, \
+                                  float *);                                                                  \
+    void nmt_layer_norm_backward_row_##sfx(int64_t, const float *, const float *, const float *, float, float *, \
+                                           float *, float *);                                                \
     void nmt_adam_##sfx(float *, const float *, float *, float *, int64_t, float, float, float, float, float, \
                         float);
 DECLARE(generic)
@@ -82,3 +86,11 @@ void nmt_row_dots(nmt_isa isa, int64_t C, int64_t len, const float *rows, int64_
     DISPATCH(nmt_row_dots, C, len, rows, stride, x, out)
 }
 void nmt_log_softmax(nmt_isa isa, float *row, int64_t count) { DISPATCH(nmt_log_softmax, row, count) }
+void nmt_layer_norm_row(nmt_isa isa, int64_t G, const float *x, const float *g, const float *b, float eps, float *y,
+                        float *nr, float *rstd) {
+    DISPATCH(nmt_layer_norm_row, G, x, g, b, eps, y, nr, rstd)
+}
+void nmt_layer_norm_backward_row(nmt_isa isa, int64_t G, const float *dy, const float *g, const float *nr, float rstd,
+                                 float *dx, float *dg, float *db) {
+    DISPATCH(nmt_layer_norm_backward_row, G, dy, g, nr, rstd, dx, dg, db)
+}

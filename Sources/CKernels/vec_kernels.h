@@ -178,6 +178,69 @@ KF void K(nmt_gru_backward_row)(int64_t H, const float *cache, const float *h_pr
 #undef L
 #undef S
 
+// ---- layer normalisation, one row (LayerNorm.swift) ---------------------------------------------
+
+#define L(p) (n == VW ? VLOAD(p) : VLOADN((p), n))
+#define S(p, v) (n == VW ? VSTORE((p), (v)) : VSTOREN((p), (v), n))
+
+/// x̂ = (x − mean)·rstd with rstd = 1/sqrt(var + eps) (biased variance, two passes), y = g ⊙ x̂
+/// (+ b when b is not NULL); x̂ into nr (G), rstd into *rstd_out. y may be x. The lanes' sums are
+/// added in double.
+KF void K(nmt_layer_norm_row)(int64_t G, const float *x, const float *g, const float *b, float eps, float *y,
+                               float *nr, float *rstd_out) {
+    vf sv = VZERO();
+    int64_t j = 0;
+    for (; j + VW <= G; j += VW) sv = VADD(sv, VLOAD(x + j));
+    double sum = (double)VHSUM(sv);
+    for (int64_t k = j; k < G; k++) sum += (double)x[k];
+    const float mean = (float)(sum / (double)G);
+    const vf mv = VSET1(mean);
+    vf qv = VZERO();
+    for (j = 0; j + VW <= G; j += VW) {
+        vf d = VSUB(VLOAD(x + j), mv);
+        qv = VFMA(d, d, qv);
+    }
+    double sq = (double)VHSUM(qv);
+    for (int64_t k = j; k < G; k++) { double d = (double)(x[k] - mean); sq += d * d; }
+    const float r = (float)(1.0 / sqrt(sq / (double)G + (double)eps));
+    *rstd_out = r;
+    const vf rv = VSET1(r);
+    for (j = 0; j < G; j += VW) {
+        int n = G - j < VW ? (int)(G - j) : VW;
+        vf xh = VMUL(VSUB(L(x + j), mv), rv);
+        S(nr + j, xh);
+        vf out = VMUL(L(g + j), xh);
+        if (b) out = VADD(out, L(b + j));
+        S(y + j, out);
+    }
+}
+
+/// dx = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂ ⊙ x̂)) with dx̂ = dy ⊙ g; dg += dy ⊙ x̂, db += dy (when
+/// db is not NULL). dx may be dy.
+KF void K(nmt_layer_norm_backward_row)(int64_t G, const float *dy, const float *g, const float *nr, float rstd,
+                                        float *dx, float *dg, float *db) {
+    vf s1 = VZERO(), s2 = VZERO();
+    for (int64_t j = 0; j < G; j += VW) {
+        int n = G - j < VW ? (int)(G - j) : VW;
+        vf d = L(dy + j), xh = L(nr + j);
+        vf dn = VMUL(d, L(g + j));
+        s1 = VADD(s1, dn);
+        s2 = VFMA(dn, xh, s2);
+        S(dg + j, VFMA(d, xh, L(dg + j)));
+        if (db) S(db + j, VADD(L(db + j), d));
+    }
+    const vf m1 = VSET1((float)((double)VHSUM(s1) / (double)G));
+    const vf m2 = VSET1((float)((double)VHSUM(s2) / (double)G));
+    const vf rv = VSET1(rstd);
+    for (int64_t j = 0; j < G; j += VW) {
+        int n = G - j < VW ? (int)(G - j) : VW;
+        vf dn = VMUL(L(dy + j), L(g + j));
+        S(dx + j, VMUL(rv, VFNMA(L(nr + j), m2, VSUB(dn, m1))));
+    }
+}
+#undef L
+#undef S
+
 // ---- softmax cross-entropy with label smoothing, one row (Loss.swift) -----------------------------
 
 /// Writes lse = log Σ exp(z), Σ z (Double) and z_y; when `write`, row ← scale·(p − q) with

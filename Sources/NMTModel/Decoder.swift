@@ -23,6 +23,10 @@
 // pass ignores its dO and gives it exactly zero gradient everywhere, so a sentence's outputs and
 // gradients do not depend on the other sentences of the batch.
 //
+// Layer normalisation (config.layerNorm, as the encoder's cells: Marian's --layer-normalization):
+// each step's finished input projection [e_t ; c_{t−1}]·W_ihᵀ and its recurrent product are
+// normalised per row apart (DecoderCell's StepNorm), gains decoder.<cell>.ln_ih.g / ln_hh.g.
+//
 // Parameters: decoder.<cell>.{…} (GRU: decoder.gru.{W_ih (3Hd, E+C), W_hh (3Hd, Hd), b_ih, b_hh}),
 // decoder.attn.{W_q (A, Hd), U_k (A, C), b (A), v (A)}, decoder.out.{weight (P, Hd+C), bias (P)}.
 
@@ -38,16 +42,19 @@ public struct DecoderConfig: Codable, Sendable, Equatable {
     public var preOutput: Int   // P
     public var dropout: Float   // on o
     public var cell: CellKind   // the recurrent cell
+    public var layerNorm: Bool  // the cell's two products layer-normalised
     public init(embedding: Int = 256, context: Int = 512, hidden: Int = 512, attention: Int = 512,
-                preOutput: Int = 512, dropout: Float = 0.3, cell: CellKind = .gru) {
+                preOutput: Int = 512, dropout: Float = 0.3, cell: CellKind = .gru, layerNorm: Bool = false) {
         self.embedding = embedding; self.context = context; self.hidden = hidden
         self.attention = attention; self.preOutput = preOutput; self.dropout = dropout; self.cell = cell
+        self.layerNorm = layerNorm
     }
 }
 
 public final class Decoder {
     public let config: DecoderConfig
     public let cell: DecoderCell    // decoder.<cell>, input E + C
+    public let norm: RecurrentNorm? // decoder.<cell>.ln_ih / ln_hh when config.layerNorm
     public let attention: Attention // decoder.attn
     public let out: Linear          // decoder.out, (Hd + C) → P
     public var dropout: Dropout
@@ -72,6 +79,8 @@ public final class Decoder {
     private let oTanhB = GrowBuffer()   // (Ty·B, P)     tanh output before dropout
     private let oB = GrowBuffer()       // (Ty·B, P)     the output
     private let maskB = GrowBuffer()    // (Ty·B, P)     dropout mask
+    private let lnB = GrowBuffer()      // (2·Ty·B, G)   layer norm only: x̂ of the projections, then of the products
+    private let lnRstdB = GrowBuffer()  // (2, Ty·B)     their rstd
     // Backward buffers.
     private let dPreB = GrowBuffer()    // (Ty·B, P)
     private let dSB = GrowBuffer()      // (Ty·B, Hd)
@@ -81,15 +90,29 @@ public final class Decoder {
     private let dQB = GrowBuffer()      // (Ty·B, A)
     private let dKeysB = GrowBuffer()   // (Tx·B, A)
     private let dhB = GrowBuffer()      // (Ps·B, Hd)    running dL/dstate, part p in rows p·B …
+    private let dXNormB = GrowBuffer()  // (Ty·B, G)     layer norm only: dL/d(normalised projection)
+    private let dHNormB = GrowBuffer()  // (Ty·B, G)     … and product (unused by a shared-gradient cell)
 
     public init(_ arena: ParameterArena, config: DecoderConfig, name: String = "decoder") {
         self.config = config
         cell = DecoderCell(config.cell, arena, name: "\(name).\(config.cell.rawValue)", input: config.embedding + config.context,
                            hidden: config.hidden)
+        norm = config.layerNorm ? RecurrentNorm(arena, name: "\(name).\(config.cell.rawValue)", gateWidth: cell.gateWidth) : nil
         attention = Attention(arena, name: "\(name).attn", query: config.hidden, context: config.context,
                               attention: config.attention)
         out = Linear(arena, name: "\(name).out", input: config.hidden + config.context, output: config.preOutput)
         dropout = Dropout(p: config.dropout)
+    }
+
+    /// Every tensor of the recurrent cell, its normalisation's gains last.
+    public var cellParameters: [Param] { cell.parameters + (norm.map { [$0.input.gain, $0.recurrent.gain] } ?? []) }
+
+    /// Layer-norm caches of rows `rows` of N (nil without layer norm).
+    private func stepNorm(_ rows: Range<Int>, of N: Int) -> StepNorm? {
+        guard let norm else { return nil }
+        let G = cell.gateWidth, x = lnB.matrix(2 * N, G), r = lnRstdB.matrix(2, N)
+        return StepNorm(norm, input: x.rows(rows), inputRstd: r.row(0) + rows.lowerBound,
+                        recurrent: x.rows(N + rows.lowerBound ..< N + rows.upperBound), recurrentRstd: r.row(1) + rows.lowerBound)
     }
 
     /// Attention weights of the last training forward: (Ty·B, Tx), row t·B + b.
@@ -132,7 +155,9 @@ public final class Decoder {
         let keys = keysB.matrix(Tx * B, A)
         let states = StateRows(stateAll.ptr, stride: (N + B) * H)
 
-        cell.projectInput(arena, targetEmbedded, columns: 0..<E, into: xProj)   // one gemm (+ b_ih for a GRU)
+        // One gemm (+ b_ih for a GRU, added after the normalisation with layer norm).
+        cell.projectInput(arena, targetEmbedded, columns: 0..<E, into: xProj, addBias: norm == nil)
+        _ = stepNorm(0..<N, of: N)   // grows the caches once
         hAll.rows(0..<B).copy(from: s0)
         for p in 1..<Ps { stateAll.rows(p * (N + B) ..< p * (N + B) + B).zero() }
         ctxAll.rows(0..<B).zero()
@@ -148,7 +173,7 @@ public final class Decoder {
                     }
                     cell.forwardStep(arena, rows: B, proj: xp, prev: StateRows(states.base + t * B * H, stride: states.stride),
                                      next: StateRows(states.base + (t + 1) * B * H, stride: states.stride), rec: rec,
-                                     cache: gates.rows(rows), active: act.baseAddress! + t * B)
+                                     cache: gates.rows(rows), active: act.baseAddress! + t * B, norm: stepNorm(rows, of: N))
                     attention.query(arena, state: hAll.rows(next), into: q.rows(rows))
                     attention.scoreAndContext(arena, q: q.rows(rows), keys: keys, encOut: encOut, batch: B,
                                               srcLengths: lens.baseAddress!, active: act.baseAddress! + t * B,
@@ -215,7 +240,10 @@ public final class Decoder {
         gemm(dPre, wo.cols(H..<H + C), into: dC)
 
         let dXProj = dXProjB.matrix(N, G), dQ = dQB.matrix(N, A)
-        let dHProj = cell.sharedGateGradient ? dXProj : dHProjB.matrix(N, G)
+        let dHProj = cell.sharedGateGradient && norm == nil ? dXProj : dHProjB.matrix(N, G)
+        // With layer norm the kernel's gradients (the biases') and the products' differ.
+        let dXNorm = norm == nil ? dXProj : dXNormB.matrix(N, G)
+        let dHNorm = norm == nil ? dHProj : cell.sharedGateGradient ? dXNorm : dHNormB.matrix(N, G)
         let dKeys = dKeysB.matrix(Tx * B, A), dState = dhB.matrix(Ps * B, H), dh = dState.rows(0..<B)
         dKeys.zero()
         dState.zero()
@@ -238,7 +266,9 @@ public final class Decoder {
                     cell.backwardStep(arena, rows: B, proj: xProj.rows(rows), cache: gates.rows(rows),
                                       prev: StateRows(states.base + t * B * H, stride: states.stride), dOut: ds,
                                       dState: StateRows(dState.ptr, stride: B * H), dProj: dXProj.rows(rows),
-                                      dRec: dHProj.rows(rows), active: act.baseAddress! + t * B)
+                                      dRec: dHProj.rows(rows), active: act.baseAddress! + t * B,
+                                      norm: stepNorm(rows, of: N),
+                                      normalized: norm == nil ? nil : (dXNorm.rows(rows), dHNorm.rows(rows)))
                     gemm(dHProj.rows(rows), whh, into: dh, beta: 1)       // ∂s_{t−1}
                     if t > 0 { gemm(dXProj.rows(rows), wic, into: dC.rows(rows.lowerBound - B ..< rows.lowerBound), beta: 1) }
                 }
@@ -250,7 +280,7 @@ public final class Decoder {
         let gwih = arena.grad(cell.W_ih)
         gemm(dXProj, transA: true, emb, into: gwih.cols(0..<E), beta: 1)
         gemm(dXProj, transA: true, ctxAll.rows(0..<N), into: gwih.cols(E..<E + C), beta: 1)
-        cell.accumulateBiasGradients(arena, dProj: dXProj, dRec: dHProj)
+        cell.accumulateBiasGradients(arena, dProj: dXNorm, dRec: dHNorm)
         gemm(dXProj, arena.value(cell.W_ih).cols(0..<E), into: dTargetEmbedded)
         attention.queryBackward(arena, states: S, dQ: dQ, dS: nil)
         attention.finishBackward(arena, encOut: enc, dKeys: dKeys, dEncOut: dEncOut)
@@ -288,10 +318,17 @@ public final class Decoder {
         let gates = st.gatesB.matrix(R, cell.cacheWidth)
         let q = st.qB.matrix(R, config.attention), o = st.oB.matrix(R, config.preOutput)
         let h = st.hidden, c = st.context
-        cell.projectInput(arena, prevEmbedded, columns: 0..<E, into: xp)
+        cell.projectInput(arena, prevEmbedded, columns: 0..<E, into: xp, addBias: norm == nil)
         cell.projectInput(arena, c, columns: E..<E + C, into: xp, addBias: false, accumulate: true)
         let rows = StateRows(st.state.ptr, stride: R * H)
-        cell.forwardStep(arena, rows: R, proj: xp, prev: rows, next: rows, rec: rec, cache: gates, active: nil)  // in place
+        var stepNorm: StepNorm?
+        if let norm {
+            let x = st.lnB.matrix(2 * R, cell.gateWidth), r = st.lnRstdB.matrix(2, R)
+            stepNorm = StepNorm(norm, input: x.rows(0..<R), inputRstd: r.row(0), recurrent: x.rows(R ..< 2 * R),
+                                recurrentRstd: r.row(1))
+        }
+        cell.forwardStep(arena, rows: R, proj: xp, prev: rows, next: rows, rec: rec, cache: gates, active: nil,
+                         norm: stepNorm)  // in place
         attention.query(arena, state: h, into: q)
         st.srcLen.withUnsafeBufferPointer { lens in
             st.sentence.withUnsafeBufferPointer { sent in
@@ -324,6 +361,7 @@ public final class DecoderState {
     private var hB = GrowBuffer(), cB = GrowBuffer(), aB = GrowBuffer()      // state (Ps·R, Hd), context, α
     private var hB2 = GrowBuffer(), cB2 = GrowBuffer(), aB2 = GrowBuffer()
     let xProjB = GrowBuffer(), recB = GrowBuffer(), gatesB = GrowBuffer(), qB = GrowBuffer(), oB = GrowBuffer()
+    let lnB = GrowBuffer(), lnRstdB = GrowBuffer()   // layer norm's scratch (forward only)
     private var sentence2: [Int32] = []
 
     init(config: DecoderConfig, batch: Int, sourceSteps: Int, srcLengths: [Int]) {

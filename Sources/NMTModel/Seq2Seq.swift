@@ -46,23 +46,28 @@ public struct Seq2SeqConfig: Codable, Sendable, Equatable {
     public var sourceWordDropout: Float = 0
     /// Training only: the same for the decoder's input tokens (Marian's --dropout-trg).
     public var targetWordDropout: Float = 0
+    /// Layer normalisation in every recurrent cell, encoder and decoder (RecurrentNorm; Marian's
+    /// --layer-normalization).
+    public var layerNorm = false
 
     public init(sourceVocab: Int, targetVocab: Int, embedding: Int = 256, encoderHidden: Int = 256,
                 encoderLayers: Int = 1, decoderHidden: Int = 512, attention: Int = 512, preOutput: Int = 512,
                 dropout: Float = 0.3, labelSmoothing: Float = 0.1, tieEmbeddings: Bool = false,
                 encoderCell: CellKind = .lstm, decoderCell: CellKind = .gru, reverseTarget: Bool = false,
-                sourceWordDropout: Float = 0, targetWordDropout: Float = 0) {
+                sourceWordDropout: Float = 0, targetWordDropout: Float = 0, layerNorm: Bool = false) {
         self.sourceVocab = sourceVocab; self.targetVocab = targetVocab; self.embedding = embedding
         self.encoderHidden = encoderHidden; self.encoderLayers = encoderLayers; self.decoderHidden = decoderHidden
         self.attention = attention; self.preOutput = preOutput; self.dropout = dropout
         self.labelSmoothing = labelSmoothing; self.tieEmbeddings = tieEmbeddings; self.encoderCell = encoderCell
         self.decoderCell = decoderCell; self.reverseTarget = reverseTarget
         self.sourceWordDropout = sourceWordDropout; self.targetWordDropout = targetWordDropout
+        self.layerNorm = layerNorm
     }
 
     public var decoderConfig: DecoderConfig {
         DecoderConfig(embedding: embedding, context: 2 * encoderHidden, hidden: decoderHidden,
-                      attention: attention, preOutput: preOutput, dropout: dropout, cell: decoderCell)
+                      attention: attention, preOutput: preOutput, dropout: dropout, cell: decoderCell,
+                      layerNorm: layerNorm)
     }
 }
 
@@ -115,7 +120,7 @@ public final class Seq2Seq {
         targetEmbedding = Embedding(arena, name: "target_embedding", vocab: config.targetVocab, dim: config.embedding,
                                     paddingId: SpecialIds.pad)
         encoder = StackedEncoder(arena, name: "encoder", cell: config.encoderCell, input: config.embedding, hidden: config.encoderHidden,
-                                 layers: config.encoderLayers, dropout: config.dropout)
+                                 layers: config.encoderLayers, dropout: config.dropout, layerNorm: config.layerNorm)
         bridge = Bridge(arena, name: "bridge", input: 2 * config.encoderHidden, output: config.decoderHidden)
         decoder = Decoder(arena, config: config.decoderConfig, name: "decoder")
         if config.tieEmbeddings {

@@ -79,7 +79,7 @@ public enum ModelDirectoryError: Error, CustomStringConvertible, Equatable {
 /// Reads any version of config.json into the current layout.
 public enum ModelFileMigration {
     public static let formatName = "swift-nmt-model"
-    public static let currentVersion = 5
+    public static let currentVersion = 6
 
     /// The JSON object of `data` in the current version's layout; `path` names the file in errors.
     public static func currentLayout(_ data: Data, path: String) throws -> [String: Any] {
@@ -99,6 +99,7 @@ public enum ModelFileMigration {
         if version <= 2 { json = fromVersion2(json) }
         if version <= 3 { json = fromVersion3(json) }
         if version <= 4 { json = fromVersion4(json) }
+        if version <= 5 { json = fromVersion5(json) }
         return json
     }
 
@@ -170,6 +171,17 @@ public enum ModelFileMigration {
         var json = v4
         if v4["task"] as? String == ModelTask.translation.rawValue, var model = v4["model"] as? [String: Any] {
             for key in ["sourceWordDropout", "targetWordDropout"] where model[key] == nil { model[key] = 0 }
+            json["model"] = model
+        }
+        json["version"] = currentVersion
+        return json
+    }
+
+    /// Version 5 had no layer normalisation: its translation models had none ("layerNorm" = false).
+    static func fromVersion5(_ v5: [String: Any]) -> [String: Any] {
+        var json = v5
+        if v5["task"] as? String == ModelTask.translation.rawValue, var model = v5["model"] as? [String: Any] {
+            if model["layerNorm"] == nil { model["layerNorm"] = false }
             json["model"] = model
         }
         json["version"] = currentVersion

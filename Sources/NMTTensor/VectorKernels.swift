@@ -57,6 +57,19 @@ public enum VectorKernels {
                                        at path: KernelPath = Kernels.path) {
         nmt_xent_row(path.isa, row, Int64(count), Int64(gold), offScaled, scale, goldExtra, writeGradient ? 1 : 0, lse, sumZ, zY)
     }
+    /// One row of layer normalisation: see LayerNorm.forwardRow (b may be nil; y may be x).
+    public static func layerNormRow(width G: Int, x: UnsafePointer<Float>, gain: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                                    epsilon: Float, y: UnsafeMutablePointer<Float>, normalized: UnsafeMutablePointer<Float>,
+                                    rstd: UnsafeMutablePointer<Float>, at path: KernelPath = Kernels.path) {
+        nmt_layer_norm_row(path.isa, Int64(G), x, gain, bias, epsilon, y, normalized, rstd)
+    }
+    /// Its backward: see LayerNorm.backwardRow (db may be nil; dx may be dy).
+    public static func layerNormBackwardRow(width G: Int, dy: UnsafePointer<Float>, gain: UnsafePointer<Float>,
+                                            normalized: UnsafePointer<Float>, rstd: Float, dx: UnsafeMutablePointer<Float>,
+                                            dGain: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?,
+                                            at path: KernelPath = Kernels.path) {
+        nmt_layer_norm_backward_row(path.isa, Int64(G), dy, gain, normalized, rstd, dx, dGain, dBias)
+    }
     /// Additive attention scores: scores[j] = v · tanh(q + keys[j·keyStride ...]) for j < len.
     public static func attentionScores(width A: Int, v: UnsafePointer<Float>, q: UnsafePointer<Float>, keys: UnsafePointer<Float>,
                                        keyStride: Int, count len: Int, scores: UnsafeMutablePointer<Float>,

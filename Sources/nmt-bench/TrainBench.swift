@@ -23,10 +23,10 @@ func peakRSSMegabytes() -> Double {
     return Double(usage.ru_maxrss) / 1024   // Linux: KiB
 }
 
-func benchTrain(steps: Int, warmup: Int, threads: Int, layers: Int) {
+func benchTrain(steps: Int, warmup: Int, threads: Int, layers: Int, layerNorm: Bool) {
     BLASThreads.set(threads)
     let B = 64, Tx = 14, Ty = 14
-    let config = Seq2SeqConfig(sourceVocab: 8000, targetVocab: 6000, encoderLayers: layers)
+    let config = Seq2SeqConfig(sourceVocab: 8000, targetVocab: 6000, encoderLayers: layers, layerNorm: layerNorm)
     let model = Seq2Seq(config, seed: 1)
     var rng = RNG(seed: 2)
     func randomIds(_ n: Int, _ v: Int) -> [Int32] { (0..<n).map { _ in Int32(SpecialIds.count + rng.int(below: v - SpecialIds.count)) } }
@@ -72,7 +72,7 @@ func benchTrain(steps: Int, warmup: Int, threads: Int, layers: Int) {
     times.sort()
     print("""
     {"mode": "train", "toolkit": "swift-nmt", "threads": \(threads), "kernels": "\(Kernels.path.rawValue)", "gemm": "\(Kernels.forcedEngine?.rawValue ?? "auto")", "batch": \(B), "src_len": \(Tx), "tgt_len": \(Ty), \
-    "enc_layers": \(layers), "steps": \(steps), "warmup": \(warmup), "target_tokens_per_s": \(fmt(tps, 1)), \
+    "enc_layers": \(layers), "layer_norm": \(layerNorm), "steps": \(steps), "warmup": \(warmup), "target_tokens_per_s": \(fmt(tps, 1)), \
     "ms_per_step": \(fmt(1000 * wall / Double(steps))), "ms_per_step_median": \(fmt(1000 * times[times.count / 2])), \
     "mflop_per_target_token": \(fmt(perToken / 1e6)), "gflop_per_s": \(fmt(tps * perToken / 1e9, 1)), \
     "first_loss": \(fmt(firstLoss, 4)), "last_loss": \(fmt(lastLoss, 4)), "peak_rss_mb": \(fmt(peakRSSMegabytes(), 1)), \

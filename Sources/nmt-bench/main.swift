@@ -1,7 +1,7 @@
 // nmt-bench: layer micro-benchmarks at the training shape (release build: scripts/bench_layers.sh).
 //
 //   nmt-bench layers [--reps N] [--threads N]
-//   nmt-bench train [--steps N] [--warmup N] [--threads N] [--enc-layers N]   (TrainBench.swift)
+//   nmt-bench train [--steps N] [--warmup N] [--threads N] [--enc-layers N] [--layer-norm]   (TrainBench.swift)
 //
 // Prints a markdown table: forward ms, forward+backward ms and achieved GFLOP/s per layer, after
 // the sgemm ceiling measured in the same run. FLOPs count a multiply-add as 2 and only the
@@ -237,12 +237,13 @@ struct NMTBench: ParsableCommand {
         @Option(help: "Untimed steps first.") var warmup = 3
         @Option(help: "BLAS threads.") var threads = 2
         @Option(help: "Encoder layers.") var encLayers = 1
+        @Flag(help: "Layer normalisation in every recurrent cell (nmt-train --layer-norm).") var layerNorm = false
         func validate() throws {
             guard steps >= 1, warmup >= 0, threads >= 1, encLayers >= 1 else {
                 throw ValidationError("--steps, --threads and --enc-layers must be at least 1, --warmup at least 0")
             }
         }
-        func run() { benchTrain(steps: steps, warmup: warmup, threads: threads, layers: encLayers) }
+        func run() { benchTrain(steps: steps, warmup: warmup, threads: threads, layers: encLayers, layerNorm: layerNorm) }
     }
 }
 

@@ -128,6 +128,8 @@ struct NMTTrainCommand: ParsableCommand {
     var tieEmbeddings = true
     @Flag(help: "Read and write the target right to left (a reranker for left-to-right models: nmt-translate --rescore).")
     var reverseTarget = false
+    @Flag(help: "Layer normalisation in every recurrent cell, encoder and decoder: the input projection and the recurrent product normalised apart, each with its own gain (Marian's --layer-normalization).")
+    var layerNorm = false
 
     @Option(help: "Target tokens per batch (padded).") var batchTokens = 1200
     @Option(help: "Drop pairs longer than this many tokens.") var maxLen = 80
@@ -196,7 +198,8 @@ struct NMTTrainCommand: ParsableCommand {
          "enc-layers": "\(c.encoderLayers)", "dec-cell": c.decoderCell.rawValue, "dec-hidden": "\(c.decoderHidden)",
          "attention": "\(c.attention)", "pre-output": "\(c.preOutput)", "dropout": "\(c.dropout)",
          "label-smoothing": "\(c.labelSmoothing)", "tie-embeddings": "\(c.tieEmbeddings)",
-         "reverse-target": "\(c.reverseTarget)", "dropout-src": "\(c.sourceWordDropout)", "dropout-tgt": "\(c.targetWordDropout)"]
+         "reverse-target": "\(c.reverseTarget)", "dropout-src": "\(c.sourceWordDropout)", "dropout-tgt": "\(c.targetWordDropout)",
+         "layer-norm": "\(c.layerNorm)"]
     }
 
     func modelConfig(sourceVocab: Int, targetVocab: Int) throws -> Seq2SeqConfig {
@@ -205,7 +208,7 @@ struct NMTTrainCommand: ParsableCommand {
                       attention: attention, preOutput: preOutput, dropout: dropout, labelSmoothing: labelSmoothing,
                       tieEmbeddings: tieEmbeddings, encoderCell: try CellKind.parse(encCell, flag: "--enc-cell"),
                       decoderCell: try CellKind.parse(decCell, flag: "--dec-cell"), reverseTarget: reverseTarget,
-                      sourceWordDropout: dropoutSrc, targetWordDropout: dropoutTgt)
+                      sourceWordDropout: dropoutSrc, targetWordDropout: dropoutTgt, layerNorm: layerNorm)
     }
 
     func run() throws {

@@ -1,7 +1,7 @@
 // The attention decoder with input feeding: whole-decoder gradient check (every parameter, target
 // embeddings, encoder outputs, s0) with padded sources and targets and dropout on; reference
 // forward values; padding invariance; masked attention weights; the inference step API against
-// the training forward.
+// the training forward. Every cell, with and without layer normalisation.
 
 import NMTText
 import NMTTrain
@@ -38,12 +38,29 @@ private func makeDecoder(_ cfg: DecoderConfig = tinyConfig, seed: UInt64 = 2) ->
     #expect(other.params.prefix(4).map(\.name) == ["decoder.peephole.W_ih", "decoder.peephole.W_hh", "decoder.peephole.b",
                                                    "decoder.peephole.peephole"])
     #expect(other.param(named: "decoder.peephole.W_ih")?.shape == [16, 11])
+    // Layer normalisation: two gains of the gate width after the cell's tensors.
+    cfg.layerNorm = true
+    let arenaLN = ParameterArena()
+    let decLN = Decoder(arenaLN, config: cfg)
+    #expect(arenaLN.params.prefix(6).map(\.name) == ["decoder.peephole.W_ih", "decoder.peephole.W_hh", "decoder.peephole.b",
+                                                     "decoder.peephole.peephole", "decoder.peephole.ln_ih.g",
+                                                     "decoder.peephole.ln_hh.g"])
+    #expect(arenaLN.param(named: "decoder.peephole.ln_hh.g")?.shape == [16])
+    #expect(decLN.cellParameters.map(\.name) == Array(arenaLN.params.prefix(6).map(\.name)))
+    arenaLN.allocate(seed: 1)
+    #expect(arenaLN.value(decLN.norm!.input.gain).array.allSatisfy { $0 == 1 })
 }
 
-@Test(arguments: CellKind.sequenceCells)
-func decoderGradientsPaddedDropout(cell: CellKind) {
+/// Every sequence cell, without and with layer normalisation.
+private let cellsAndNorm: [(CellKind, Bool)] = CellKind.sequenceCells.flatMap { [($0, false), ($0, true)] }
+
+@Test(arguments: cellsAndNorm)
+func decoderGradientsPaddedDropout(cell: CellKind, layerNorm: Bool) {
     var cfg = tinyConfig
     cfg.cell = cell
+    cfg.layerNorm = layerNorm
+    // Normalising a few columns is strongly curved: wider gates keep central differences exact.
+    if layerNorm { cfg.hidden = 8 }
     let B = 3, Tx = 4, Ty = 3
     let src = [4, 2, 3], tgt = [3, 1, 2]
     let (arena, dec) = makeDecoder(cfg)
@@ -119,11 +136,12 @@ func decoderGradientsPaddedDropout(cell: CellKind) {
 }
 
 /// One sentence alone vs. in a batch with longer sources and targets: same outputs and gradients.
-@Test(arguments: CellKind.sequenceCells)
-func decoderPaddingInvariance(cell: CellKind) {
+@Test(arguments: cellsAndNorm)
+func decoderPaddingInvariance(cell: CellKind, layerNorm: Bool) {
     var cfg = tinyConfig
     cfg.dropout = 0
     cfg.cell = cell
+    cfg.layerNorm = layerNorm
     let B = 3, Tx = 5, Ty = 4, me = 1
     let src = [5, 2, 4], tgt = [4, 2, 3]
     let (arena, dec) = makeDecoder(cfg)
@@ -174,11 +192,12 @@ func decoderPaddingInvariance(cell: CellKind) {
 }
 
 /// Token-by-token stepping (with beams sharing their sentence's keys) gives the training outputs.
-@Test(arguments: CellKind.sequenceCells)
-func decoderStepAPIMatchesTrainingForward(cell: CellKind) {
+@Test(arguments: cellsAndNorm)
+func decoderStepAPIMatchesTrainingForward(cell: CellKind, layerNorm: Bool) {
     var cfg = tinyConfig
     cfg.dropout = 0.5   // ignored: training = false
     cfg.cell = cell
+    cfg.layerNorm = layerNorm
     let B = 3, Tx = 4, Ty = 3
     let src = [4, 2, 3], tgt = [3, 3, 3]
     let (arena, dec) = makeDecoder(cfg)

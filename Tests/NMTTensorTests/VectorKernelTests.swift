@@ -170,6 +170,49 @@ import Testing
         }
     }
 
+    /// Layer normalisation of one row, forward and backward, with and without a bias, in place
+    /// too; rows with an offset far larger than their spread (the two-pass variance keeps them).
+    @Test(arguments: KernelPath.supported)
+    func layerNormRowMatchesDouble(path: KernelPath) {
+        let eps: Float = 1e-5
+        for n in Self.lengths {
+            for (offset, withBias) in [(Float(0), true), (Float(30), false)] {
+                let x = random(n, seed: 40).map { $0 + offset }, g = random(n, seed: 41), b = random(n, seed: 42)
+                let dy = random(n, seed: 43)
+                var y = [Float](repeating: 0, count: n), nr = y, rstd: Float = 0
+                VectorKernels.layerNormRow(width: n, x: x, gain: g, bias: withBias ? b : nil, epsilon: eps, y: &y,
+                                           normalized: &nr, rstd: &rstd, at: path)
+                var inPlace = x, nr2 = nr, rstd2: Float = 0
+                inPlace.withUnsafeMutableBufferPointer { p in
+                    VectorKernels.layerNormRow(width: n, x: p.baseAddress!, gain: g, bias: withBias ? b : nil, epsilon: eps,
+                                               y: p.baseAddress!, normalized: &nr2, rstd: &rstd2, at: path)
+                }
+                #expect(inPlace == y && nr2 == nr && rstd2 == rstd)
+                let xd = x.map(Double.init), mean = xd.reduce(0, +) / Double(n)
+                let r = 1 / (xd.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(n) + Double(eps)).squareRoot()
+                #expect(abs(Double(rstd) - r) <= 1e-5 * r, "\(path) n \(n) rstd")
+                let xh = xd.map { ($0 - mean) * r }
+                for j in 0..<n {
+                    let want = Double(g[j]) * xh[j] + (withBias ? Double(b[j]) : 0)
+                    #expect(abs(Double(nr[j]) - xh[j]) < 1e-4 && abs(Double(y[j]) - want) < 1e-4, "\(path) n \(n) j \(j)")
+                }
+                var dx = [Float](repeating: 0, count: n), dg = random(n, seed: 44), db = random(n, seed: 45)
+                let dg0 = dg, db0 = db
+                db.withUnsafeMutableBufferPointer { dbp in
+                    VectorKernels.layerNormBackwardRow(width: n, dy: dy, gain: g, normalized: nr, rstd: rstd, dx: &dx, dGain: &dg,
+                                                       dBias: withBias ? dbp.baseAddress! : nil, at: path)
+                }
+                let dn = (0..<n).map { Double(dy[$0]) * Double(g[$0]) }
+                let m1 = dn.reduce(0, +) / Double(n), m2 = (0..<n).map { dn[$0] * xh[$0] }.reduce(0, +) / Double(n)
+                for j in 0..<n {
+                    #expect(abs(Double(dx[j]) - r * (dn[j] - m1 - xh[j] * m2)) < 1e-4 * max(1, r), "\(path) n \(n) dx \(j)")
+                    #expect(abs(Double(dg[j]) - (Double(dg0[j]) + Double(dy[j]) * xh[j])) < 1e-5)
+                    #expect(db[j] == (withBias ? db0[j] + dy[j] : db0[j]))
+                }
+            }
+        }
+    }
+
     /// Work split over threads gives the numbers one thread gives.
     @Test func chunksCoverEveryIndexOnce() {
         var hits = [Int](repeating: 0, count: 1000)

@@ -79,6 +79,12 @@ void nmt_weighted_row_sum(nmt_isa isa, int64_t C, int64_t len, const float *w, c
 void nmt_row_dots(nmt_isa isa, int64_t C, int64_t len, const float *rows, int64_t stride, const float *x, float *out);
 /// row ← row − log Σ exp(row) (count > 0).
 void nmt_log_softmax(nmt_isa isa, float *row, int64_t count);
+/// One row of layer normalisation (LayerNorm.swift): y = g ⊙ x̂ (+ b), x̂ into nr, 1/sqrt(var + eps)
+/// into *rstd (y may be x); backward: dx from dy (may alias), dg += dy ⊙ x̂, db += dy (b, db may be NULL).
+void nmt_layer_norm_row(nmt_isa isa, int64_t G, const float *x, const float *g, const float *b, float eps, float *y,
+                        float *nr, float *rstd);
+void nmt_layer_norm_backward_row(nmt_isa isa, int64_t G, const float *dy, const float *g, const float *nr, float rstd,
+                                 float *dx, float *dg, float *db);
 /// One Adam update over count floats (Adam.swift); decay = 1 − lr·weight decay (1: none).
 void nmt_adam(nmt_isa isa, float *w, const float *g, float *m, float *v, int64_t count, float beta1, float beta2,
               float step_size, float inv_sqrt_bc2, float epsilon, float decay);

@@ -10,7 +10,8 @@
 // Used by the sequence loop's RecurrentNorm (layer-normalised cells: the input projection and the
 // recurrent product normalised apart, Marian's --layer-normalization), whole matrices or one row
 // at a time. y may alias x (in place); the cache keeps x̂ and rstd, so backward needs neither x
-// nor y. Means and variances sum in Double.
+// nor y. The row kernels are CKernels' (vec_kernels.h, every instruction-set level): sums in
+// vector lanes, the lanes added in double; the variance in a second pass over x − mean.
 
 import NMTTensor
 
@@ -77,39 +78,18 @@ public struct LayerNorm {
     }
 
     /// One row (width G): y = g ⊙ x̂ (+ b); x̂ into `normalized` (G), rstd into `rstd`. y may be x.
+    @inlinable
     public func forwardRow(_ w: Weights, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
                            normalized nr: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>) {
-        let G = width
-        var sum = 0.0
-        for j in 0..<G { sum += Double(x[j]) }
-        let mean = sum / Double(G)
-        var sq = 0.0
-        for j in 0..<G { let d = Double(x[j]) - mean; sq += d * d }
-        let r = 1 / (sq / Double(G) + Double(epsilon)).squareRoot()
-        rstd.pointee = Float(r)
-        for j in 0..<G {
-            let n = Float((Double(x[j]) - mean) * r)
-            nr[j] = n
-            y[j] = w.g[j] * n + (w.b?[j] ?? 0)
-        }
+        VectorKernels.layerNormRow(width: width, x: x, gain: w.g, bias: w.b.map { UnsafePointer($0) }, epsilon: epsilon, y: y,
+                                   normalized: nr, rstd: rstd)
     }
 
     /// One row: dx from dy (dx may be dy); dg (and db) accumulate.
+    @inlinable
     public func backwardRow(_ w: Weights, _ dy: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>,
                             normalized nr: UnsafePointer<Float>, rstd: Float) {
-        let G = width
-        var s1 = 0.0, s2 = 0.0
-        for j in 0..<G {
-            let dn = Double(dy[j] * w.g[j])
-            s1 += dn
-            s2 += dn * Double(nr[j])
-            w.dg[j] += dy[j] * nr[j]
-            w.db?[j] += dy[j]
-        }
-        let m1 = s1 / Double(G), m2 = s2 / Double(G), r = Double(rstd)
-        for j in 0..<G {
-            let dn = Double(dy[j] * w.g[j])
-            dx[j] = Float(r * (dn - m1 - Double(nr[j]) * m2))
-        }
+        VectorKernels.layerNormBackwardRow(width: width, dy: dy, gain: w.g, normalized: nr, rstd: rstd, dx: dx, dGain: w.dg,
+                                           dBias: w.db)
     }
 }

@@ -69,9 +69,10 @@ public struct StackedEncoder {
     public var dropout: Dropout
 
     /// Registers `\(name).l{k}.{fwd,bwd}.<the cell's tensors>` for k in 0..<layers (LSTM:
-    /// W_ih, W_hh, b). Call `initializeForgetBias(_:)` once after `arena.allocate`.
+    /// W_ih, W_hh, b; with `layerNorm` also ln_ih.g and ln_hh.g). Call `initializeForgetBias(_:)`
+    /// once after `arena.allocate`.
     public init(_ arena: ParameterArena, name: String = "encoder", cell: CellKind = .lstm, input: Int, hidden: Int,
-                layers: Int, dropout: Float = 0, orthogonalRecurrent: Bool = false) {
+                layers: Int, dropout: Float = 0, orthogonalRecurrent: Bool = false, layerNorm: Bool = false) {
         precondition(layers >= 1, "encoder needs at least one layer")
         self.cell = cell
         self.input = input
@@ -81,9 +82,9 @@ public struct StackedEncoder {
             let inSize = k == 0 ? input : 2 * hidden
             return Layer(
                 fwd: SequenceLayer(cell, arena, name: "\(name).l\(k).fwd", input: inSize, hidden: hidden, reverse: false,
-                                   orthogonalRecurrent: orthogonalRecurrent),
+                                   orthogonalRecurrent: orthogonalRecurrent, layerNorm: layerNorm),
                 bwd: SequenceLayer(cell, arena, name: "\(name).l\(k).bwd", input: inSize, hidden: hidden, reverse: true,
-                                   orthogonalRecurrent: orthogonalRecurrent))
+                                   orthogonalRecurrent: orthogonalRecurrent, layerNorm: layerNorm))
         }
     }
 
