@@ -16,12 +16,14 @@ public enum SafetensorsError: Error, CustomStringConvertible, Equatable {
     case missingTensor(String)
     case shapeMismatch(name: String, expected: [Int], found: [Int])
     case notFinite(String)
+    case unexpectedTensor(String)
 
     public var description: String {
         switch self {
         case .truncated(let why): return "truncated safetensors file: \(why)"
         case .badHeader(let why): return "corrupt safetensors header: \(why)"
         case .missingTensor(let name): return "tensor \(name) is missing from the weights file"
+        case .unexpectedTensor(let name): return "tensor \(name) in the weights file is not part of the model"
         case .shapeMismatch(let name, let e, let f): return "tensor \(name) has shape \(f), the model expects \(e)"
         case .notFinite(let name): return "tensor \(name) holds a NaN or infinite value"
         }
@@ -137,7 +139,8 @@ public enum Safetensors {
         }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map(\.1)
     }
 
-    /// Loads every parameter of `arena` from decoded tensors; names and shapes must match.
+    /// Loads every parameter of `arena` from decoded tensors; names and shapes must match, and
+    /// the file may hold no other tensor.
     /// Values must be finite. Nothing in the arena changes unless every tensor checks out.
     public static func load(_ tensors: [String: SafetensorsEntry], into arena: ParameterArena) throws {
         for p in arena.params {
@@ -145,6 +148,10 @@ public enum Safetensors {
             guard t.shape == p.shape else { throw SafetensorsError.shapeMismatch(name: p.name, expected: p.shape, found: t.shape) }
             guard t.values.allSatisfy({ $0.isFinite }) else { throw SafetensorsError.notFinite(p.name) }
         }
+        // A tensor the model does not have means the file is another model (its weights would be
+        // silently dropped).
+        let names = Set(arena.params.map(\.name))
+        if let extra = tensors.keys.sorted().first(where: { !names.contains($0) }) { throw SafetensorsError.unexpectedTensor(extra) }
         for p in arena.params {
             tensors[p.name]!.values.withUnsafeBufferPointer { (arena.values + p.offset).update(from: $0.baseAddress!, count: p.count) }
         }

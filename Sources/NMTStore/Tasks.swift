@@ -19,6 +19,11 @@ extension Seq2Seq: StoredModel {
            found != config.decoderCell {
             parts.append("the weights hold a \(found.rawValue) decoder, the config names \(config.decoderCell.rawValue)")
         }
+        let normalized = shapes.keys.contains { $0.hasSuffix(".ln_hh.g") }
+        if parts.isEmpty && normalized != config.layerNorm {
+            parts.append(normalized ? "the weights hold layer-normalised cells, the config says \"layerNorm\": false"
+                                    : "the weights hold no layer normalisation, the config says \"layerNorm\": true")
+        }
         return parts.isEmpty ? nil : parts.joined(separator: "; ")
     }
 

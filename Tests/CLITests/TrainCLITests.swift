@@ -121,6 +121,25 @@ import Testing
         }
     }
 
+    /// --layer-norm: recorded in the model's config and run.json, its gains among the weights,
+    /// resumed with it, and the model translates (its decoding steps normalise as training did).
+    @Test func layerNormIsRecordedResumedAndDecodes() throws {
+        let (dir, args) = try corpora()
+        let r = try runTool(nmtTrain, args + ["-o", dir + "/m", "--max-steps", "2", "--layer-norm"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let config = read(dir + "/m/last/config.json") ?? ""
+        #expect(config.contains("\"layerNorm\" : true") && config.contains("\"version\" : 6"), "\(config)")
+        #expect((read(dir + "/m/run.json") ?? "").contains("\"layer-norm\" : \"true\""))
+        let weights = String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: dir + "/m/last/model.safetensors"))) ?? Data(),
+                             as: UTF8.self)
+        #expect(weights.contains("decoder.gru.ln_hh.g") && weights.contains("encoder.l0.bwd.ln_ih.g"))
+        let resumed = try runTool(nmtTrain, ["--resume", dir + "/m", "--max-steps", "3", "--quiet"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect((read(dir + "/m/last/config.json") ?? "").contains("\"layerNorm\" : true"))
+        let t = try runTool(nmtTranslate, ["-m", dir + "/m/last", dir + "/train.de"])
+        #expect(t.status == 0 && !t.stdout.isEmpty, "\(t.stderr)")
+    }
+
     @Test func unequalCorporaNameBothFilesAndCounts() throws {
         let (dir, args) = try corpora()
         write(dir + "/short.en", Array("a dog runs\ntwo men play\n".utf8))

@@ -130,7 +130,7 @@ import Testing
         }
         let loaded = try ModelDirectory.load(dir, as: Seq2Seq.self)
         #expect(loaded.config.model.sourceWordDropout == 0 && loaded.config.model.targetWordDropout == 0)
-        #expect(loaded.config.version == 5)
+        #expect(loaded.config.version == ModelFileMigration.currentVersion)
         // Without the migration (a current file lacking the key) it is an error, not a default.
         try Self.editConfig(dir) { json in
             json["version"] = 5
@@ -146,6 +146,60 @@ import Testing
             json["model"] = m
         }
         #expect(throws: (any Error).self) { _ = try ModelDirectory.load(dir, as: Seq2Seq.self) }
+    }
+
+    /// Version 5 had no layer normalisation: its translation models read without it; a model
+    /// with it round-trips (gains included); config and weights that disagree are refused.
+    @Test func version5ConfigsReadWithoutLayerNorm() throws {
+        let v = try Self.vocabulary()
+        let dir = makeTemporaryDirectory(prefix: "nmt-store")
+        var c = Self.tinySeq2Seq(v, tied: true).config
+        c.layerNorm = true
+        let model = Seq2Seq(c, seed: 3)
+        fillUniform(model.arena.values, count: model.arena.count, scale: 0.5, seed: 4)   // gains other than 1
+        try ModelDirectory.save(model, sourceVocab: v, targetVocab: v, to: dir)
+        let saved = try ModelDirectory.load(dir, as: Seq2Seq.self).model
+        #expect(saved.config.layerNorm && saved.arena.param(named: "decoder.gru.ln_ih.g") != nil)
+        #expect(saved.arena.params.map(\.name) == model.arena.params.map(\.name))
+        #expect(Array(UnsafeBufferPointer(start: saved.arena.values, count: saved.arena.count))
+                == Array(UnsafeBufferPointer(start: model.arena.values, count: model.arena.count)))
+        // The config says no layer norm, the weights hold it.
+        try Self.editConfig(dir) { json in
+            var m = json["model"] as! [String: Any]
+            m["layerNorm"] = false
+            json["model"] = m
+        }
+        do {
+            _ = try ModelDirectory.load(dir, as: Seq2Seq.self)
+            Issue.record("layer-normalised weights loaded as a model without")
+        } catch {
+            #expect("\(error)" == "\(dir)/model.safetensors: the weights hold layer-normalised cells, the config says \"layerNorm\": false")
+        }
+        // A version-5 file: no key, no layer norm.
+        let plain = makeTemporaryDirectory(prefix: "nmt-store")
+        try ModelDirectory.save(Self.tinySeq2Seq(v, tied: true), sourceVocab: v, targetVocab: v, to: plain)
+        try Self.editConfig(plain) { json in
+            json["version"] = 5
+            var m = json["model"] as! [String: Any]
+            m["layerNorm"] = nil
+            json["model"] = m
+        }
+        let loaded = try ModelDirectory.load(plain, as: Seq2Seq.self)
+        #expect(!loaded.config.model.layerNorm && loaded.config.version == 6)
+        // A current file lacking the key is an error, not a default; true against plain weights is refused.
+        try Self.editConfig(plain) { json in json["version"] = 6 }
+        #expect(throws: (any Error).self) { _ = try ModelDirectory.load(plain, as: Seq2Seq.self) }
+        try Self.editConfig(plain) { json in
+            var m = json["model"] as! [String: Any]
+            m["layerNorm"] = true
+            json["model"] = m
+        }
+        do {
+            _ = try ModelDirectory.load(plain, as: Seq2Seq.self)
+            Issue.record("plain weights loaded as a layer-normalised model")
+        } catch {
+            #expect("\(error)" == "\(plain)/model.safetensors: the weights hold no layer normalisation, the config says \"layerNorm\": true")
+        }
     }
 
     /// A model saved with one encoder cell loads with that cell and its own tensors.
