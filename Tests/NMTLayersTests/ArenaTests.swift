@@ -101,5 +101,12 @@ import Testing
         _ = missing.register("nope", shape: [1], initializer: .zeros)
         missing.allocate(seed: 0)
         #expect(throws: SafetensorsError.missingTensor("nope")) { try Safetensors.load(tensors, into: missing) }
+        // A file with more tensors than the model (another model's weights) is refused too,
+        // naming the first one the model lacks.
+        let fewer = ParameterArena()
+        _ = fewer.register("a.weight", shape: [4, 3], initializer: .constant(7))
+        fewer.allocate(seed: 0)
+        #expect(throws: SafetensorsError.unexpectedTensor("a.bias")) { try Safetensors.load(tensors, into: fewer) }
+        #expect(fewer.values[0] == 7)
     }
 }
