@@ -155,33 +155,23 @@ public enum ModelFileMigration {
 
     /// Version 3 had no right-to-left models: every translation model read its target left to
     /// right ("reverseTarget" = false).
-    static func fromVersion3(_ v3: [String: Any]) -> [String: Any] {
-        var json = v3
-        if v3["task"] as? String == ModelTask.translation.rawValue, var model = v3["model"] as? [String: Any] {
-            if model["reverseTarget"] == nil { model["reverseTarget"] = false }
-            json["model"] = model
-        }
-        json["version"] = currentVersion
-        return json
-    }
+    static func fromVersion3(_ v3: [String: Any]) -> [String: Any] { translationKeys(v3, ["reverseTarget": false]) }
 
     /// Version 4 had no word dropout: its translation models were trained without it
     /// ("sourceWordDropout" = "targetWordDropout" = 0).
     static func fromVersion4(_ v4: [String: Any]) -> [String: Any] {
-        var json = v4
-        if v4["task"] as? String == ModelTask.translation.rawValue, var model = v4["model"] as? [String: Any] {
-            for key in ["sourceWordDropout", "targetWordDropout"] where model[key] == nil { model[key] = 0 }
-            json["model"] = model
-        }
-        json["version"] = currentVersion
-        return json
+        translationKeys(v4, ["sourceWordDropout": 0, "targetWordDropout": 0])
     }
 
     /// Version 5 had no layer normalisation: its translation models had none ("layerNorm" = false).
-    static func fromVersion5(_ v5: [String: Any]) -> [String: Any] {
-        var json = v5
-        if v5["task"] as? String == ModelTask.translation.rawValue, var model = v5["model"] as? [String: Any] {
-            if model["layerNorm"] == nil { model["layerNorm"] = false }
+    static func fromVersion5(_ v5: [String: Any]) -> [String: Any] { translationKeys(v5, ["layerNorm": false]) }
+
+    /// A translation model's keys an older version lacked, set to what its models were (keys the
+    /// file has are kept); the version becomes the current one.
+    static func translationKeys(_ old: [String: Any], _ values: [String: Any]) -> [String: Any] {
+        var json = old
+        if old["task"] as? String == ModelTask.translation.rawValue, var model = old["model"] as? [String: Any] {
+            for (key, value) in values where model[key] == nil { model[key] = value }
             json["model"] = model
         }
         json["version"] = currentVersion
