@@ -104,9 +104,6 @@ public final class Decoder {
         dropout = Dropout(p: config.dropout)
     }
 
-    /// Every tensor of the recurrent cell, its normalisation's gains last.
-    public var cellParameters: [Param] { cell.parameters + (norm.map { [$0.input.gain, $0.recurrent.gain] } ?? []) }
-
     /// Layer-norm caches of rows `rows` of N (nil without layer norm).
     private func stepNorm(_ rows: Range<Int>, of N: Int) -> StepNorm? {
         guard let norm else { return nil }

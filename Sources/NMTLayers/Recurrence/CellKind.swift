@@ -156,7 +156,7 @@ public enum SequenceLayer {
         case .esn(let l): n = l.norm
         case .clockwork(let l): n = l.norm
         }
-        return n.map { [$0.input.gain, $0.recurrent.gain] } ?? []
+        return n?.gains ?? []
     }
 
     var cellParameters: [Param] {

@@ -33,6 +33,8 @@ public struct RecurrentNorm {
         input = LayerNorm(arena, name: "\(name).ln_ih", width: G, bias: false)
         recurrent = LayerNorm(arena, name: "\(name).ln_hh", width: G, bias: false)
     }
+    /// The two gains, in registration order.
+    public var gains: [Param] { [input.gain, recurrent.gain] }
 }
 
 public struct RecurrentLayer<Cell: RecurrentCell> {
